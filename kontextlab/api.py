@@ -1,0 +1,472 @@
+"""The useapi.net LTX Studio client: one request funnel, typed errors, a safe retry policy.
+
+Retries: GETs are retried on connection errors, 429 and 5xx with jittered backoff inside a
+time budget, honouring Retry-After. A POST that creates a job spends credits and is never
+retried here; the caller may resubmit after a `Busy` (429), which proves no job was made.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from kontextlab import APP_NAME, __version__
+from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
+
+USER_AGENT = f"{APP_NAME}/{__version__} (+python-requests/{requests.__version__})"
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+# ---------------------------------------------------------------- errors
+
+
+class ApiError(Exception):
+    """Base of every error the client raises. `message` is the server's own text."""
+
+    status: int | None = None
+    plain = "Something went wrong while talking to the image service. Please try again."
+
+    def __init__(self, message: str = "", status: int | None = None, body: Any = None):
+        super().__init__(message or self.plain)
+        self.message = message
+        self.body = body
+        if status is not None:
+            self.status = status
+
+    @property
+    def user_message(self) -> str:
+        """One plain sentence for the page."""
+        return self.plain
+
+
+class BadRequest(ApiError):
+    status = 400
+
+    @property
+    def user_message(self) -> str:
+        detail = self.message.rstrip(".") if self.message else "it broke one of its rules"
+        return f"The image service did not accept the request: {detail}."
+
+
+class Unauthorized(ApiError):
+    status = 401
+    plain = "The API token was not accepted. Check the token in the sidebar or in the secrets."
+
+
+class PaymentRequired(ApiError):
+    status = 402
+    plain = "Your useapi.net account is out of credits or has no active subscription."
+
+
+class LinkExpired(ApiError):
+    status = 403
+    plain = "This image link has expired. Refresh the link to get a new one."
+
+
+class NotFound(ApiError):
+    status = 404
+    plain = "The server no longer has this job: its record has expired or never existed."
+
+
+class Busy(ApiError):
+    status = 429
+    plain = "All your LTX Studio accounts are busy with other jobs. Try again in a few seconds."
+
+    def __init__(
+        self,
+        message: str = "",
+        status: int | None = 429,
+        body: Any = None,
+        retry_after: float | None = None,
+    ):
+        super().__init__(message, status, body)
+        self.retry_after = retry_after
+        self.executing_jobs = body.get("executingJobs", []) if isinstance(body, dict) else []
+
+
+class ServerError(ApiError):
+    status = 500
+
+    @property
+    def user_message(self) -> str:
+        return (
+            f"The image service is having trouble right now (error {self.status}). "
+            "Please try again in a minute."
+        )
+
+
+class Timeout(ApiError):
+    plain = "The image service did not answer in time. Please try again."
+
+
+class NetworkError(ApiError):
+    plain = "Could not reach the image service. Check the internet connection and try again."
+
+
+class UnreadableResponse(ApiError):
+    plain = "The image service sent an answer the app could not read. Please try again."
+
+
+STATUS_ERRORS: dict[int, type[ApiError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    402: PaymentRequired,
+    403: LinkExpired,
+    404: NotFound,
+    429: Busy,
+}
+
+
+# ---------------------------------------------------------------- models
+
+
+class JobStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+def parse_expiry(ms: Any) -> datetime | None:
+    """`expirationDateString` is epoch milliseconds as a string."""
+    try:
+        return datetime.fromtimestamp(int(str(ms)) / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A signed URL and what it points at (job artifact or uploaded reference)."""
+
+    asset_url: str | None
+    expires_at: datetime | None
+    file_id: str | None
+    mime_type: str | None
+    type: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Asset | None:
+        if not isinstance(data, dict):
+            return None
+        inner = data.get("asset") if isinstance(data.get("asset"), dict) else {}
+        return cls(
+            asset_url=data.get("assetUrl") or None,
+            expires_at=parse_expiry(data.get("expirationDateString")),
+            file_id=inner.get("fileId"),
+            mime_type=inner.get("mimeType"),
+            type=inner.get("type"),
+        )
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Job:
+    status: JobStatus
+    job_id: str | None = None
+    generation_id: str | None = None
+    progress: float | None = None
+    message: str | None = None
+    artifact: Asset | None = None
+    reply_ref: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Job:
+        status = data.get("status") if isinstance(data.get("status"), dict) else {}
+        try:
+            kind = JobStatus(status.get("type", "active"))
+        except ValueError:
+            kind = JobStatus.ACTIVE
+        progress = status.get("progress")
+        return cls(
+            status=kind,
+            job_id=data.get("jobId"),
+            generation_id=data.get("generationId"),
+            progress=float(progress) if isinstance(progress, int | float) else None,
+            message=status.get("message"),
+            artifact=Asset.from_json(status.get("artifact")),
+            reply_ref=data.get("replyRef"),
+            raw=data,
+        )
+
+    @property
+    def is_done(self) -> bool:
+        # The vendor warns that "completed" and the artifact URL can be out of sync.
+        return self.status is JobStatus.COMPLETED and bool(
+            self.artifact and self.artifact.asset_url
+        )
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status is JobStatus.FAILED
+
+    @property
+    def is_finished(self) -> bool:
+        return self.is_done or self.is_failed
+
+    @property
+    def expires_at(self) -> datetime | None:
+        return self.artifact.expires_at if self.artifact else None
+
+
+@dataclass(frozen=True)
+class AssetItem:
+    id: str | None
+    job_id: str | None
+    asset: Asset | None
+    thumbnail: Asset | None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AssetItem:
+        related = data.get("relatedAssets") or {}
+        thumbs = related.get("thumbnails") if isinstance(related, dict) else None
+        large = thumbs.get("large") if isinstance(thumbs, dict) else None
+        return cls(
+            id=data.get("id"),
+            job_id=data.get("jobId"),
+            asset=Asset.from_json(data.get("signedAsset")),
+            thumbnail=Asset.from_json(large),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class AssetPage:
+    items: list[AssetItem]
+    total_items: int
+    total_pages: int
+    current_page: int
+
+
+# ---------------------------------------------------------------- client
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    parsed = email.utils.parsedate_to_datetime(value)
+    return max(0.0, (parsed - datetime.now(UTC)).total_seconds()) if parsed else None
+
+
+def error_from_response(response: requests.Response) -> ApiError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    message = body.get("error", "") if isinstance(body, dict) else ""
+    if not isinstance(message, str):
+        message = json.dumps(message)
+    status = response.status_code
+    if status == 429:
+        return Busy(message, 429, body, retry_after=_retry_after(response))
+    cls = STATUS_ERRORS.get(status, ServerError if status >= 500 else ApiError)
+    return cls(message or response.reason or "", status, body)
+
+
+class Client:
+    """Thin, typed access to the LTX Studio API. Every call passes through `_request`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+        retry_budget: float = 30.0,
+        max_retries: int = 4,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.base_url = base_url.rstrip("/") + "/"
+        self._token = token
+        self.session = session or requests.Session()
+        self.timeout = timeout
+        self.retry_budget = retry_budget
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.sleep = sleep
+
+    def __repr__(self) -> str:  # never show the token
+        return f"Client({self.base_url!r})"
+
+    # -- the funnel
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: bool = False,
+        read_timeout: float | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self._token}", "User-Agent": USER_AGENT}
+        headers.update(kwargs.pop("headers", {}))
+        timeout = (self.timeout[0], read_timeout or self.timeout[1])
+        url = self.base_url + path
+        return self._send(method, url, retry=retry, headers=headers, timeout=timeout, **kwargs)
+
+    def _send(self, method: str, url: str, *, retry: bool, **kwargs: Any) -> requests.Response:
+        deadline = time.monotonic() + self.retry_budget
+        attempt = 0
+        while True:
+            try:
+                response = self.session.request(method, url, **kwargs)
+                if response.status_code < 400:
+                    return response
+                error = error_from_response(response)
+                wait = _retry_after(response)
+            except requests.Timeout as exc:
+                error, wait = Timeout(str(exc)), None
+            except requests.ConnectionError as exc:
+                error, wait = NetworkError(str(exc)), None
+            except requests.RequestException as exc:
+                error, wait = NetworkError(str(exc)), None
+            retryable = isinstance(error, Timeout | NetworkError) or error.status in RETRY_STATUSES
+            delay = wait if wait is not None else self._backoff(attempt)
+            if not (retry and retryable and attempt < self.max_retries):
+                raise error
+            if time.monotonic() + delay > deadline:
+                raise error
+            attempt += 1
+            self.sleep(delay)
+
+    def _backoff(self, attempt: int) -> float:
+        return min(8.0, self.backoff * 2**attempt) * random.uniform(0.5, 1.0)
+
+    def _json(self, response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise UnreadableResponse(
+                f"Not JSON (HTTP {response.status_code}): {response.text[:200]!r}",
+                response.status_code,
+            ) from exc
+
+    def _get(self, path: str, **kwargs: Any) -> Any:
+        return self._json(self._request("GET", path, retry=True, **kwargs))
+
+    # -- generation (never retried: each POST may spend credits)
+
+    def submit(
+        self, request: CreateRequest | EditRequest | UpscaleRequest, *, multipart: bool = False
+    ) -> Job:
+        """Send a create / edit / upscale request. Returns the job: finished when
+        `pollForResult` caught the end, else just its id (status active)."""
+        payload = request.payload()
+        wait = int(payload.get("pollForResult") or 0) * 3
+        read_timeout = max(self.timeout[1], wait + 30)
+        if multipart:
+            files = {k: (None, v) for k, v in request.form_fields().items()}
+            response = self._request(
+                "POST", request.endpoint, files=files, read_timeout=read_timeout
+            )
+        else:
+            response = self._request(
+                "POST", request.endpoint, json=payload, read_timeout=read_timeout
+            )
+        data = self._json(response)
+        if not isinstance(data, dict) or not data.get("jobId"):
+            raise UnreadableResponse(f"No jobId in the answer: {str(data)[:200]}", 200, data)
+        return Job.from_json(data)
+
+    def create(self, request: CreateRequest, **kw: Any) -> Job:
+        return self.submit(request, **kw)
+
+    def edit(self, request: EditRequest, **kw: Any) -> Job:
+        return self.submit(request, **kw)
+
+    def upscale(self, request: UpscaleRequest, **kw: Any) -> Job:
+        return self.submit(request, **kw)
+
+    # -- assets
+
+    def upload_reference(self, data: bytes, mime_type: str, *, email: str | None = None) -> Asset:
+        params = {"type": "reference-image"}
+        if email:
+            params["email"] = email
+        response = self._request(
+            "POST",
+            "assets/",
+            params=params,
+            data=data,
+            headers={"Content-Type": mime_type},
+            read_timeout=120,
+        )
+        asset = Asset.from_json(self._json(response))
+        if asset is None or not asset.file_id:
+            raise UnreadableResponse("The upload answer had no fileId.", response.status_code)
+        return asset
+
+    def job(self, job_id: str) -> Job:
+        return Job.from_json(self._get("assets/" + quote(job_id, safe="")))
+
+    def list_assets(
+        self, *, email: str | None = None, page: int = 1, limit: int = 20, filter: str = "images"
+    ) -> AssetPage:
+        params: dict[str, Any] = {"page": page, "limit": limit, "filter": filter}
+        if email:
+            params["email"] = email
+        data = self._get("assets/", params=params)
+        meta = data.get("meta", {}) if isinstance(data, dict) else {}
+        items = data.get("items", []) if isinstance(data, dict) else []
+        return AssetPage(
+            items=[AssetItem.from_json(i) for i in items if isinstance(i, dict)],
+            total_items=int(meta.get("totalItems", len(items))),
+            total_pages=int(meta.get("totalPages", 1)),
+            current_page=int(meta.get("currentPage", page)),
+        )
+
+    # -- accounts and scheduler
+
+    def accounts(self) -> dict[str, dict[str, Any]]:
+        try:
+            data = self._get("accounts")
+        except NotFound:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def account(self, email: str) -> dict[str, Any]:
+        return self._get("accounts/" + quote(email, safe=""))
+
+    def balance(self, email: str) -> float | None:
+        value = (self.account(email).get("balance") or {}).get("LTXStudio_token")
+        return float(value) if isinstance(value, int | float) else None
+
+    def scheduler_available(self) -> dict[str, Any]:
+        return self._get("scheduler/available")
+
+    def cancel(self, job_id: str) -> None:
+        self._request("DELETE", "scheduler/" + quote(job_id, safe=""))
+
+    # -- signed URLs (no token: they point at storage, not at the API)
+
+    def download(self, url: str) -> tuple[bytes, str]:
+        """Fetch a signed asset URL. Returns (bytes, content type)."""
+        response = self._send(
+            "GET",
+            url,
+            retry=True,
+            timeout=(CONNECT_TIMEOUT, 60),
+            headers={"User-Agent": USER_AGENT},
+        )
+        return response.content, response.headers.get("Content-Type", "")
