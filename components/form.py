@@ -1,0 +1,209 @@
+"""Form widgets the Create and Edit pages share. Keys are namespaced by a page prefix."""
+
+from __future__ import annotations
+
+import json
+import random
+import shlex
+from typing import Any
+
+import streamlit as st
+
+from components.connection import Connection
+from kontextlab import payloads as p
+
+ASPECT_LABELS = {"16:9": "▭ Landscape 16:9", "9:16": "▯ Portrait 9:16", "1:1": "□ Square 1:1"}
+STYLE_DESCRIPTIONS = {
+    None: "No style: the model's own look",
+    "cinematic": "Film-like contrast and colour grading",
+    "vintage": "Faded colours and warm, aged film tones",
+    "low_key": "Dark, moody scenes with deep shadows",
+    "indy": "Indie-film look: natural light, muted colours",
+    "y2k": "Glossy, saturated early-2000s pop aesthetic",
+    "pop": "Bold flat colours, pop-art punch",
+    "grunge": "Gritty textures and dirty, desaturated tones",
+    "dreamy": "Soft focus, pastel haze, gentle glow",
+    "hand_drawn": "Sketched by hand with pencil or ink",
+    "2d_novel": "Graphic-novel panels with clean outlines",
+    "boost": "Extra vivid colour and sharpness",
+    "scribble": "Loose, playful scribbled lines",
+    "film_noir": "Black and white, hard light, high drama",
+    "anime": "Japanese animation style",
+    "3d_cartoon": "Rounded 3D cartoon characters and sets",
+    "colored": "Rich hand-coloured illustration",
+}
+WAIT_CHOICES = [None, *range(p.POLL_MIN, p.POLL_MAX + 1)]
+DEFAULT_WAIT = 1
+MODEL_LABELS = {
+    None: "FLUX.1 Kontext (default)",
+    "flux-premium": "FLUX.1 Kontext Max (premium)",
+    "nano-banana": "Nano Banana",
+}
+
+
+def style_label(style: str | None) -> str:
+    name = "None" if style is None else style.replace("_", " ").capitalize()
+    return f"{name} — {STYLE_DESCRIPTIONS[style]}"
+
+
+def wait_label(ticks: int | None) -> str:
+    if ticks is None:
+        return "Don't wait (return at once)"
+    return f"Up to {ticks * p.POLL_TICK_SECONDS} s"
+
+
+def errors_key(prefix: str) -> str:
+    return f"{prefix}_errors"
+
+
+def field_error(prefix: str, field: str) -> None:
+    """Show the validation message for one field right under its widget."""
+    message = st.session_state.get(errors_key(prefix), {}).get(field)
+    if message:
+        st.error(message, icon=":material/error:")
+
+
+def prompt_input(prefix: str, label: str, placeholder: str) -> str:
+    st.text_area(
+        label, key=f"{prefix}_prompt", placeholder=placeholder, height=120, max_chars=p.PROMPT_LIMIT
+    )
+    text = st.session_state.get(f"{prefix}_prompt") or ""
+    st.caption(f"{len(text):,} / {p.PROMPT_LIMIT:,} characters")
+    field_error(prefix, "prompt")
+    return text
+
+
+def aspect_ratio_input(prefix: str) -> str:
+    key = f"{prefix}_aspect_ratio"
+    st.session_state.setdefault(key, p.DEFAULT_ASPECT_RATIO)
+    value = st.segmented_control(
+        "Shape", p.ASPECT_RATIOS, key=key, format_func=ASPECT_LABELS.__getitem__
+    )
+    field_error(prefix, "aspect_ratio")
+    return value or p.DEFAULT_ASPECT_RATIO
+
+
+def seed_input(prefix: str) -> int | None:
+    """Random by default; a fixed number on request; "reuse the last seed"."""
+    mode_key, seed_key = f"{prefix}_seed_mode", f"{prefix}_seed"
+    st.session_state.setdefault(mode_key, "Random")
+    st.session_state.setdefault(seed_key, 0)
+    left, right = st.columns([2, 3], vertical_alignment="bottom")
+    mode = left.radio(
+        "Seed",
+        ["Random", "Fixed"],
+        key=mode_key,
+        horizontal=True,
+        help="The same seed with the same settings gives the same picture.",
+    )
+    last = st.session_state.get(f"{prefix}_last_seed")
+    right.button(
+        f"Reuse last seed ({last})" if last is not None else "Reuse last seed",
+        key=f"{prefix}_reuse_seed",
+        disabled=last is None,
+        on_click=use_seed,
+        args=(prefix, last),
+    )
+    if mode == "Fixed":
+        st.number_input("Seed number", min_value=0, max_value=p.SEED_MAX, step=1, key=seed_key)
+    field_error(prefix, "seed")
+    return int(st.session_state[seed_key]) if mode == "Fixed" else None
+
+
+def use_seed(prefix: str, seed: int | None) -> None:
+    if seed is None:
+        return
+    st.session_state[f"{prefix}_seed_mode"] = "Fixed"
+    st.session_state[f"{prefix}_seed"] = int(seed)
+
+
+def new_random_seed() -> int:
+    return random.randint(0, p.SEED_MAX)
+
+
+def advanced_inputs(prefix: str, conn: Connection) -> dict[str, Any]:
+    """pollForResult, maxJobs, replyUrl, replyRef, email, model and the scene fields."""
+    with st.expander("Advanced", expanded=bool(st.session_state.get(errors_key(prefix)))):
+        st.session_state.setdefault(f"{prefix}_wait", DEFAULT_WAIT)
+        wait = st.selectbox(
+            "Wait inside the request (pollForResult)",
+            WAIT_CHOICES,
+            key=f"{prefix}_wait",
+            format_func=wait_label,
+            help="How long the server holds the request open for the result. "
+            "The app keeps checking by itself afterwards.",
+        )
+        field_error(prefix, "poll_for_result")
+        max_jobs = st.number_input(
+            "Max parallel jobs (maxJobs)",
+            min_value=p.MAX_JOBS_MIN,
+            max_value=p.MAX_JOBS_MAX,
+            value=None,
+            step=1,
+            key=f"{prefix}_max_jobs",
+            placeholder="Account default",
+        )
+        field_error(prefix, "max_jobs")
+        reply_url = st.text_input(
+            "Webhook URL (replyUrl)",
+            key=f"{prefix}_reply_url",
+            placeholder="https://example.com/hook",
+        )
+        field_error(prefix, "reply_url")
+        reply_ref = st.text_input("Webhook reference (replyRef)", key=f"{prefix}_reply_ref")
+        field_error(prefix, "reply_ref")
+        model = st.selectbox(
+            "Model", list(MODEL_LABELS), key=f"{prefix}_model", format_func=MODEL_LABELS.__getitem__
+        )
+        field_error(prefix, "model")
+        scene = {
+            name: st.text_input(name.capitalize(), key=f"{prefix}_{name}", placeholder="optional")
+            for name in ("location", "weather", "lighting")
+        }
+        email = _email_input(prefix, conn)
+    return {
+        "poll_for_result": wait,
+        "max_jobs": max_jobs,
+        "reply_url": reply_url or None,
+        "reply_ref": reply_ref or None,
+        "email": email,
+        "model": model,
+        **{k: v or None for k, v in scene.items()},
+    }
+
+
+def _email_input(prefix: str, conn: Connection) -> str | None:
+    if conn.needs_email:
+        st.caption(f"Account: {conn.email} (change it in the sidebar)")
+        return conn.email
+    typed = st.text_input(
+        "Account email", key=f"{prefix}_email", placeholder="only needed with several LTX accounts"
+    )
+    field_error(prefix, "email")
+    return typed or None
+
+
+def set_errors(prefix: str, error: p.InvalidRequest | None) -> None:
+    errors = {e.field: e.message for e in error.errors} if error else {}
+    st.session_state[errors_key(prefix)] = errors
+
+
+def curl_command(conn: Connection, request: p.CreateRequest | p.EditRequest) -> str:
+    body = json.dumps(request.payload(), ensure_ascii=False)
+    url = f"{conn.base_url}/{request.endpoint}"
+    return (
+        f"curl {shlex.quote(url)} \\\n  -H 'Authorization: Bearer <your token>' \\\n"
+        f"  -H 'Content-Type: application/json' \\\n  -d {shlex.quote(body)}"
+    )
+
+
+def show_request(conn: Connection, request: p.CreateRequest | p.EditRequest) -> None:
+    with st.expander("Show request"):
+        try:
+            payload = request.payload()
+        except p.InvalidRequest as exc:
+            st.caption(f"Fix the form first: {exc}")
+            return
+        st.caption(f"POST {conn.base_url}/{request.endpoint}")
+        st.json(payload)
+        st.code(curl_command(conn, request), language="bash")

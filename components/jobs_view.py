@@ -1,0 +1,206 @@
+"""Jobs on a page: in-flight progress (a ticking fragment) and result cards with actions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+from kontextlab.history import JobRecord
+
+from components import connection, form
+from components.connection import Connection
+from components.reference import choose_result
+from kontextlab import payloads as p
+from kontextlab.images import download_name
+
+TICK_SECONDS = 1.0
+
+
+def submit(
+    conn: Connection,
+    request: p.CreateRequest | p.EditRequest | p.UpscaleRequest,
+    parent_id: str | None = None,
+) -> str | None:
+    """Record and send a job. Returns its row id, or None (with a message) when invalid."""
+    try:
+        return connection.runner().submit(
+            conn.client, request, account_key=conn.account_key, parent_id=parent_id
+        )
+    except p.InvalidRequest as exc:
+        st.toast(f"Not sent: {exc}", icon=":material/error:")
+        return None
+
+
+def humanize_delta(seconds: float) -> str:
+    seconds = abs(seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+def link_status(record: JobRecord, now: datetime | None = None) -> str:
+    if not record.url_expires_at:
+        return "No link"
+    left = (record.url_expires_at - (now or datetime.now(UTC))).total_seconds()
+    if left <= 0:
+        return "Link expired (the stored copy is shown)"
+    return f"Link valid for {humanize_delta(left)}"
+
+
+def _elapsed(record: JobRecord) -> str:
+    start = record.started_at or record.created_at
+    return humanize_delta((datetime.now(UTC) - start).total_seconds())
+
+
+def _progress(record: JobRecord) -> None:
+    value = max(0.0, min(100.0, record.progress or 0.0))
+    state = "Sending…" if record.status == "queued" else f"Generating… {value:.0f}%"
+    prompt = record.prompt if len(record.prompt) < 80 else record.prompt[:77] + "…"
+    st.progress(int(value), text=f"{state} · {_elapsed(record)} · {prompt}")
+    if record.message:
+        st.caption(record.message)
+
+
+def in_flight_panel(conn: Connection, kinds: list[str]) -> None:
+    """Progress of running jobs; ticks only while something runs, then reruns the page once."""
+    store = connection.store()
+    running = [r for r in store.in_flight(conn.account_key) if r.kind in kinds]
+    if not running:
+        return
+
+    @st.fragment(run_every=TICK_SECONDS)
+    def tick() -> None:
+        rows = [r for r in store.in_flight(conn.account_key) if r.kind in kinds]
+        if not rows:
+            st.rerun()  # show the finished results outside the fragment, and stop ticking
+        for record in rows:
+            _progress(record)
+
+    tick()
+
+
+def _image_bytes(record: JobRecord) -> bytes | None:
+    store = connection.store()
+    return store.image(record.id, record.account_key) or store.thumbnail(
+        record.id, record.account_key
+    )
+
+
+def settings_line(record: JobRecord) -> str:
+    req = record.request
+    parts = [record.kind.capitalize(), req.get("aspectRatio", p.DEFAULT_ASPECT_RATIO)]
+    for key in ("style", "shotType", "shotAngle", "model"):
+        if req.get(key):
+            parts.append(str(req[key]).replace("_", " "))
+    if record.seed is not None:
+        parts.append(f"seed {record.seed}")
+    return " · ".join(parts)
+
+
+def _rerun(conn: Connection, record: JobRecord, vary: bool) -> None:
+    payload = dict(record.request)
+    seed = form.new_random_seed() if vary else record.seed
+    if seed is not None:
+        payload["seed"] = seed
+    request = p.request_from_payload(record.kind, payload)
+    submit(conn, request, parent_id=record.parent_id)
+
+
+def _go_edit(record: JobRecord) -> None:
+    choose_result("edit", record.id)
+    st.session_state["_goto"] = "edit"
+
+
+def result_card(conn: Connection, record: JobRecord, *, key: str, large: bool = True) -> None:
+    """A finished (or failed) job: picture, seed, settings, download and next steps."""
+    if record.status == "failed":
+        st.error(
+            f"{record.message or 'The job failed.'}  \n“{record.prompt}”", icon=":material/error:"
+        )
+        st.button("Try again", key=f"{key}_retry", on_click=_rerun, args=(conn, record, False))
+        return
+    data = _image_bytes(record)
+    if data:
+        st.image(data, caption=record.prompt, width="stretch" if large else 320)
+    elif record.asset_url:
+        st.image(record.asset_url, caption=record.prompt)
+    st.caption(f"{settings_line(record)} · {link_status(record)}")
+    if record.message:
+        st.caption(record.message)
+    _card_actions(conn, record, key, data)
+
+
+def _card_actions(conn: Connection, record: JobRecord, key: str, data: bytes | None) -> None:
+    cols = st.columns(4)
+    if data and record.mime_type:
+        cols[0].download_button(
+            "Download",
+            data,
+            key=f"{key}_dl",
+            mime=record.mime_type,
+            file_name=download_name(record.prompt, record.mime_type, record.seed),
+            icon=":material/download:",
+        )
+    cols[1].button(
+        "Edit this",
+        key=f"{key}_edit",
+        on_click=_go_edit,
+        args=(record,),
+        icon=":material/auto_fix_high:",
+        disabled=not record.file_id,
+    )
+    cols[2].button(
+        "Re-run",
+        key=f"{key}_rerun",
+        on_click=_rerun,
+        args=(conn, record, False),
+        icon=":material/replay:",
+        help="Same settings and the same seed",
+    )
+    cols[3].button(
+        "Vary seed",
+        key=f"{key}_vary",
+        on_click=_rerun,
+        args=(conn, record, True),
+        icon=":material/casino:",
+        help="Same settings, a new random seed",
+    )
+
+
+def follow_goto() -> None:
+    """Switch page when an action asked for it (callbacks cannot switch pages themselves)."""
+    target = st.session_state.pop("_goto", None)
+    if target:
+        from components.frame import page_link
+
+        st.switch_page(page_link(target))
+
+
+def recent_results(conn: Connection, kinds: list[str], limit: int = 6) -> list[JobRecord]:
+    store = connection.store()
+    return [
+        r
+        for r in store.list(conn.account_key, kinds=kinds, limit=limit)
+        if r.status in ("completed", "failed")
+    ]
+
+
+def results_panel(conn: Connection, kinds: list[str], prefix: str) -> None:
+    in_flight_panel(conn, kinds)
+    records = recent_results(conn, kinds)
+    if not records:
+        st.caption("Your results appear here.")
+        return
+    latest, *older = records
+    if latest.seed is not None:
+        st.session_state[f"{prefix}_last_seed"] = latest.seed
+    result_card(conn, latest, key=f"{prefix}_card_{latest.id}")
+    if older:
+        st.subheader("Earlier", divider="gray")
+        for record in older:
+            with st.container(border=True):
+                result_card(conn, record, key=f"{prefix}_card_{record.id}", large=False)

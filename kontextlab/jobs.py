@@ -1,0 +1,287 @@
+"""The background job runner: record first, then submit and follow each job in a thread.
+
+Streamlit abandons a script run whenever the user clicks elsewhere, so the network calls
+that create and follow a job live here, in daemon threads that write every state into the
+history store. The page only reads the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from kontextlab import api
+from kontextlab.history import HistoryStore
+from kontextlab.images import thumbnail
+from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
+
+log = logging.getLogger(__name__)
+
+AnyRequest = CreateRequest | EditRequest | UpscaleRequest
+IMAGE_BUDGET_BYTES = 6 * 1024 * 1024
+LOST_MESSAGE = (
+    "The app restarted before the server confirmed this job, so its result cannot be found. "
+    "If it was created, “Sync from account” on the History page brings it back."
+)
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    poll_interval: float = 1.0  # at most one status request per second per job
+    slow_poll_interval: float = 3.0  # after `slow_after` seconds, poll more gently
+    slow_after: float = 60.0
+    give_up_after: float = 30 * 60.0  # a job still active after this is marked failed
+    busy_retries: int = 3
+    busy_wait: float = 10.0  # when a 429 carries no Retry-After
+    artifact_grace: float = 60.0  # "completed" without assetUrl: keep polling this long
+
+
+class JobRunner:
+    """One per server process. Thread-safe; every job's state lives in the store."""
+
+    def __init__(
+        self,
+        store: HistoryStore,
+        settings: RunnerSettings | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.store = store
+        self.settings = settings or RunnerSettings()
+        self.sleep = sleep
+        self._threads: dict[str, threading.Thread] = {}
+        self._lock = threading.Lock()
+
+    # -- public
+
+    def submit(
+        self,
+        client: api.Client,
+        request: AnyRequest,
+        *,
+        account_key: str,
+        parent_id: str | None = None,
+    ) -> str:
+        """Validate, record the job, then send it from a worker thread. Returns the row id.
+        Raises InvalidRequest (nothing recorded, nothing sent) when the form is invalid."""
+        payload = request.payload()
+        row_id = self.store.add_job(
+            account_key=account_key, kind=request.kind, request=payload, parent_id=parent_id
+        )
+        self._start(row_id, self._run_new, client, request, account_key)
+        return row_id
+
+    def resume(self, client: api.Client, account_key: str) -> int:
+        """Follow jobs left in flight by an earlier session or server. Returns how many."""
+        count = 0
+        for record in self.store.in_flight(account_key):
+            if self.is_running(record.id):
+                continue
+            if record.job_id:
+                self._start(record.id, self._run_existing, client, record.job_id, account_key)
+                count += 1
+            else:
+                self.store.update_job(
+                    record.id, status="failed", message=LOST_MESSAGE, error_kind="interrupted"
+                )
+        return count
+
+    def is_running(self, row_id: str) -> bool:
+        with self._lock:
+            thread = self._threads.get(row_id)
+            return bool(thread and thread.is_alive())
+
+    def running_count(self) -> int:
+        with self._lock:
+            return sum(t.is_alive() for t in self._threads.values())
+
+    def wait(self, row_id: str, timeout: float | None = None) -> None:
+        """Block until a job's worker ends (for tests and scripts)."""
+        with self._lock:
+            thread = self._threads.get(row_id)
+        if thread:
+            thread.join(timeout)
+
+    # -- threads
+
+    def _start(self, row_id: str, target: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(
+            target=self._guard, args=(row_id, target, *args), name=f"job-{row_id[:8]}", daemon=True
+        )
+        with self._lock:
+            self._threads[row_id] = thread
+        thread.start()
+
+    def _guard(self, row_id: str, target: Callable[..., None], *args: Any) -> None:
+        try:
+            target(row_id, *args)
+        except api.ApiError as exc:
+            self._fail(row_id, exc.user_message, type(exc).__name__)
+        except Exception:  # a bug must still end the job visibly, never silently
+            log.exception("job %s crashed", row_id)
+            self._fail(
+                row_id, "Something went wrong inside the app while following this job.", "internal"
+            )
+        finally:
+            with self._lock:
+                self._threads.pop(row_id, None)
+
+    def _fail(self, row_id: str, message: str, kind: str) -> None:
+        self.store.update_job(
+            row_id,
+            status="failed",
+            message=message,
+            error_kind=kind,
+            completed_at=datetime.now(UTC),
+        )
+
+    def _run_new(
+        self, row_id: str, client: api.Client, request: AnyRequest, account_key: str
+    ) -> None:
+        self.store.update_job(row_id, started_at=datetime.now(UTC))
+        try:
+            job = self._submit_with_busy_retry(row_id, client, request)
+        except api.PaymentRequired as exc:
+            self._fail(row_id, self._credits_message(client, request, exc), "PaymentRequired")
+            return
+        self.store.update_job(
+            row_id,
+            status="active",
+            job_id=job.job_id,
+            generation_id=job.generation_id,
+            message=None,
+            progress=job.progress or 0.0,
+        )
+        self._follow(row_id, client, job)
+
+    def _run_existing(self, row_id: str, client: api.Client, job_id: str, account_key: str) -> None:
+        try:
+            job = client.job(job_id)
+        except api.NotFound:
+            self._fail(
+                row_id,
+                "The server no longer has this job: it expired before the app "
+                "could read its result.",
+                "NotFound",
+            )
+            return
+        self._follow(row_id, client, job)
+
+    def _submit_with_busy_retry(
+        self, row_id: str, client: api.Client, request: AnyRequest
+    ) -> api.Job:
+        # Only a 429 proves that no job was created, so only a 429 is resubmitted.
+        for attempt in range(self.settings.busy_retries + 1):
+            try:
+                return client.submit(request)
+            except api.Busy as exc:
+                if attempt == self.settings.busy_retries:
+                    raise
+                wait = exc.retry_after if exc.retry_after is not None else self.settings.busy_wait
+                self.store.update_job(
+                    row_id, message=f"All accounts are busy; trying again in {wait:.0f} s."
+                )
+                self.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _credits_message(
+        self, client: api.Client, request: AnyRequest, exc: api.PaymentRequired
+    ) -> str:
+        try:
+            email = request.email or next(iter(client.accounts()), None)
+            balance = client.balance(email) if email else None
+        except api.ApiError:
+            balance = None
+        if balance is None:
+            return exc.user_message
+        return f"{exc.user_message} The balance is {balance:,.0f} credits."
+
+    def _follow(self, row_id: str, client: api.Client, job: api.Job) -> None:
+        started = time.monotonic()
+        completed_since: float | None = None
+        while not job.is_finished:
+            elapsed = time.monotonic() - started
+            if elapsed > self.settings.give_up_after:
+                self._fail(
+                    row_id,
+                    "The job took too long and was given up. It may still "
+                    "appear later through “Sync from account”.",
+                    "gave_up",
+                )
+                return
+            if job.status is api.JobStatus.COMPLETED:
+                completed_since = completed_since or time.monotonic()
+                if time.monotonic() - completed_since > self.settings.artifact_grace:
+                    self._fail(
+                        row_id,
+                        "The server said the job completed but sent no image.",
+                        "no_artifact",
+                    )
+                    return
+            slow = elapsed > self.settings.slow_after
+            self.sleep(self.settings.slow_poll_interval if slow else self.settings.poll_interval)
+            job = self._poll(row_id, client, job)
+        if job.is_failed:
+            self._fail(row_id, job.message or "The job failed on the server.", "job_failed")
+        else:
+            self._complete(row_id, client, job)
+
+    def _poll(self, row_id: str, client: api.Client, job: api.Job) -> api.Job:
+        try:
+            fresh = client.job(job.job_id or "")
+        except (api.Timeout, api.NetworkError, api.ServerError, api.UnreadableResponse, api.Busy):
+            # A status GET that still fails after the client's own retries: keep going.
+            self.store.update_job(
+                row_id, message="Lost contact with the server for a moment; still waiting."
+            )
+            return job
+        except api.NotFound:
+            raise api.NotFound(
+                "The server no longer has this job: it expired before it finished."
+            ) from None
+        progress = fresh.progress if fresh.progress is not None else job.progress
+        self.store.update_job(row_id, progress=progress or 0.0, message=None)
+        return fresh
+
+    def _complete(self, row_id: str, client: api.Client, job: api.Job) -> None:
+        artifact = job.artifact
+        assert artifact is not None and artifact.asset_url
+        changes: dict[str, Any] = {
+            "status": "completed",
+            "progress": 100.0,
+            "message": None,
+            "asset_url": artifact.asset_url,
+            "url_expires_at": artifact.expires_at,
+            "file_id": artifact.file_id,
+            "mime_type": artifact.mime_type,
+            "completed_at": datetime.now(UTC),
+            "job_id": job.job_id,
+        }
+        seed = job.raw.get("seed")
+        if isinstance(seed, int):
+            changes["seed"] = seed
+        changes.update(self._pictures(client, artifact))
+        self.store.update_job(row_id, **changes)
+
+    def _pictures(self, client: api.Client, artifact: api.Asset) -> dict[str, Any]:
+        """Keep a thumbnail (and the full image within budget) so history outlives the URL."""
+        try:
+            data, content_type = client.download(artifact.asset_url or "")
+            thumb, width, height = thumbnail(data)
+        except api.ApiError:
+            return {"message": "The image is ready, but the app could not save a copy of it."}
+        except OSError:
+            return {"message": "The image is ready, but the app could not read it."}
+        image = data if len(data) <= IMAGE_BUDGET_BYTES else None
+        mime = artifact.mime_type or content_type.split(";")[0] or None
+        return {
+            "thumbnail": thumb,
+            "image": image,
+            "width": width,
+            "height": height,
+            "mime_type": mime,
+        }

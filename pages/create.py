@@ -1,0 +1,86 @@
+"""Create: text (and an optional reference picture) → image."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import connection, form, jobs_view
+from components.frame import escape_legacy_pages_mode
+from components.reference import reference_picker
+from kontextlab import payloads as p
+
+escape_legacy_pages_mode()
+PREFIX = "create"
+
+
+def style_input() -> str | None:
+    options = [None, *p.STYLES]
+    style = st.selectbox("Look", options, key=f"{PREFIX}_style", format_func=form.style_label)
+    form.field_error(PREFIX, "style")
+    return style
+
+
+def reference_inputs(
+    conn: connection.Connection, email: str | None
+) -> tuple[str | None, int | None]:
+    with st.expander(
+        "Reference picture (optional)",
+        expanded=st.session_state.get(f"{PREFIX}_ref_mode", "No reference") != "No reference",
+    ):
+        ref = reference_picker(PREFIX, conn, optional=True, email=email)
+        st.session_state.setdefault(f"{PREFIX}_strength", 50)
+        strength = st.slider(
+            "Reference strength",
+            0,
+            100,
+            key=f"{PREFIX}_strength",
+            disabled=ref is None,
+            help="How strongly the picture steers the result.",
+        )
+        form.field_error(PREFIX, "reference_strength")
+    if ref is None:
+        return None, None
+    return ref.file_id, strength
+
+
+def build_request(conn: connection.Connection) -> p.CreateRequest:
+    prompt = form.prompt_input(PREFIX, "Prompt", "A serene mountain landscape at sunset")
+    aspect = form.aspect_ratio_input(PREFIX)
+    style = style_input()
+    seed = form.seed_input(PREFIX)
+    advanced = form.advanced_inputs(PREFIX, conn)
+    ref_id, strength = reference_inputs(conn, advanced["email"])
+    return p.CreateRequest(
+        prompt=prompt,
+        aspect_ratio=aspect,
+        style=style,
+        seed=seed,
+        reference_asset_id=ref_id,
+        reference_strength=strength,
+        **advanced,
+    )
+
+
+def generate(conn: connection.Connection, request: p.CreateRequest) -> None:
+    try:
+        request.validate()
+    except p.InvalidRequest as exc:
+        form.set_errors(PREFIX, exc)
+        st.rerun()
+    form.set_errors(PREFIX, None)
+    jobs_view.submit(conn, request)
+
+
+conn = connection.current()
+jobs_view.follow_goto()
+st.title("Create")
+left, right = st.columns([5, 6], gap="large")
+with left:
+    request = build_request(conn)
+    form.show_request(conn, request)
+    if st.button(
+        "Generate", type="primary", key=f"{PREFIX}_go", icon=":material/brush:", width="stretch"
+    ):
+        generate(conn, request)
+with right:
+    jobs_view.results_panel(conn, ["create"], PREFIX)
