@@ -1,0 +1,1002 @@
+"""The history store: every job, scoped to an account key, on any SQLAlchemy URL.
+
+SQLAlchemy Core. SQLite by default (WAL, busy timeout, `BEGIN IMMEDIATE` for writes so that
+several threads and processes can write); PostgreSQL or anything else by URL. Images live in a
+separate table so the History table's queries never read them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from kontextlab.api import AssetItem
+from kontextlab.payloads import NO_STYLE
+
+Kind = Literal["create", "edit", "upscale"]
+Status = Literal["queued", "active", "completed", "failed"]
+Order = Literal["newest", "oldest", "prompt", "status", "expires"]
+KINDS: tuple[str, ...] = ("create", "edit", "upscale")
+STATUSES: tuple[str, ...] = ("queued", "active", "completed", "failed")
+ACTIVE_STATUSES: tuple[str, ...] = ("queued", "active")
+FINAL_STATUSES: tuple[str, ...] = ("completed", "failed")
+EXPORT_FORMAT = "kontextlab-history"
+SECRET_KEYS = frozenset({"token", "authorization", "apitoken", "api_token", "bearer"})
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend (SQLite has no zones)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = sa.MetaData()
+
+jobs = sa.Table(
+    "kontextlab_jobs",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("account_key", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("origin", sa.String(16), nullable=False),
+    sa.Column("parent_id", sa.String(32)),
+    sa.Column("job_id", sa.String(512)),
+    sa.Column("generation_id", sa.String(255)),
+    sa.Column("prompt", sa.Text, nullable=False),
+    sa.Column("style", sa.String(32)),
+    sa.Column("aspect_ratio", sa.String(8)),
+    sa.Column("seed", sa.BigInteger),
+    sa.Column("model", sa.String(32)),
+    sa.Column("request_json", sa.Text, nullable=False),
+    sa.Column("progress", sa.Float),
+    sa.Column("message", sa.Text),
+    sa.Column("error_kind", sa.String(64)),
+    sa.Column("asset_url", sa.Text),
+    sa.Column("url_expires_at", UtcDateTime),
+    sa.Column("link_lost", sa.Boolean, nullable=False, default=False),
+    sa.Column("file_id", sa.String(255)),
+    sa.Column("mime_type", sa.String(64)),
+    sa.Column("width", sa.Integer),
+    sa.Column("height", sa.Integer),
+    sa.Column("has_thumbnail", sa.Boolean, nullable=False, default=False),
+    sa.Column("has_image", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("started_at", UtcDateTime),
+    sa.Column("completed_at", UtcDateTime),
+    sa.UniqueConstraint("account_key", "job_id", name="uq_kontextlab_jobs_account_job"),
+    sa.Index("ix_kontextlab_jobs_account_created", "account_key", "created_at"),
+    sa.Index("ix_kontextlab_jobs_status", "status"),
+)
+
+blobs = sa.Table(
+    "kontextlab_job_blobs",
+    metadata,
+    sa.Column("id", sa.String(32), sa.ForeignKey(jobs.c.id, ondelete="CASCADE"), primary_key=True),
+    sa.Column("thumbnail", sa.LargeBinary),
+    sa.Column("image", sa.LargeBinary),
+)
+
+UPDATABLE = frozenset(
+    {
+        "status",
+        "job_id",
+        "generation_id",
+        "progress",
+        "message",
+        "error_kind",
+        "seed",
+        "asset_url",
+        "url_expires_at",
+        "link_lost",
+        "file_id",
+        "mime_type",
+        "width",
+        "height",
+        "started_at",
+        "completed_at",
+        "prompt",
+    }
+)
+BLOB_FIELDS = ("thumbnail", "image")
+HIDDEN = frozenset({"request_json"})
+
+DATAFRAME_COLUMNS = (
+    "id",
+    "prompt",
+    "kind",
+    "style",
+    "aspect_ratio",
+    "seed",
+    "model",
+    "status",
+    "progress",
+    "message",
+    "error_kind",
+    "created_at",
+    "completed_at",
+    "url_expires_at",
+    "asset_url",
+    "link_lost",
+    "duration_s",
+    "parent_id",
+    "job_id",
+    "file_id",
+    "mime_type",
+    "width",
+    "height",
+    "has_thumbnail",
+    "has_image",
+)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+# ---------------------------------------------------------------- the record
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """One job as the History page sees it: every column except the image bytes."""
+
+    id: str
+    account_key: str
+    kind: str
+    status: str
+    origin: str
+    parent_id: str | None
+    job_id: str | None
+    generation_id: str | None
+    prompt: str
+    style: str | None
+    aspect_ratio: str | None
+    seed: int | None
+    model: str | None
+    request: dict[str, Any]
+    progress: float | None
+    message: str | None
+    error_kind: str | None
+    asset_url: str | None
+    url_expires_at: datetime | None
+    link_lost: bool
+    file_id: str | None
+    mime_type: str | None
+    width: int | None
+    height: int | None
+    has_thumbnail: bool
+    has_image: bool
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: sa.RowMapping) -> JobRecord:
+        values = {k: v for k, v in row.items() if k not in HIDDEN}
+        values["request"] = _loads(row["request_json"])
+        values["link_lost"] = bool(values["link_lost"])
+        values["has_thumbnail"] = bool(values["has_thumbnail"])
+        values["has_image"] = bool(values["has_image"])
+        return cls(**values)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == "completed"
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start (or creation) to the end; None while unfinished."""
+        start = self.started_at or self.created_at
+        if self.completed_at is None or start is None:
+            return None
+        return max(0.0, (self.completed_at - start).total_seconds())
+
+    def link_valid(self, now: datetime | None = None) -> bool:
+        if not self.asset_url or self.link_lost:
+            return False
+        return self.url_expires_at is None or self.url_expires_at > (now or now_utc())
+
+    def expires_in(self, now: datetime | None = None) -> timedelta | None:
+        if self.url_expires_at is None:
+            return None
+        return self.url_expires_at - (now or now_utc())
+
+
+def _loads(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _clean_request(request: dict[str, Any]) -> dict[str, Any]:
+    # Defence in depth: request payloads carry no token, and must never start to.
+    return {k: v for k, v in request.items() if k.lower() not in SECRET_KEYS}
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value) if value is not None and str(value).strip() != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+    try:
+        return _as_datetime(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# ---------------------------------------------------------------- engines
+
+
+def normalize_url(url: str) -> str:
+    """Let people paste a plain `postgresql://` URL: the installed driver is psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    parsed = sa.make_url(normalize_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return sa.create_engine(parsed, pool_pre_ping=True, pool_recycle=1800)
+
+
+def _is_memory(url: sa.URL) -> bool:
+    return url.database in (None, "", ":memory:")
+
+
+def _sqlite_engine(url: sa.URL) -> Engine:
+    memory = _is_memory(url)
+    if not memory:
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        poolclass=sa.StaticPool if memory else None,
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Driver-level autocommit, so that the "begin" hook below decides how to begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A deferred transaction that reads and then writes can fail at once with SQLITE_BUSY
+        # instead of waiting; writers take the lock up front.
+        immediate = conn.get_execution_options().get("kontextlab_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+# ---------------------------------------------------------------- the store
+
+
+class HistoryStore:
+    """Jobs and their results, on any SQLAlchemy URL; safe for many threads and processes."""
+
+    def __init__(self, url: str, *, clock: Callable[[], datetime] = now_utc):
+        self.url = normalize_url(url)
+        self.engine = make_engine(self.url)
+        self.clock = clock
+        memory = self.engine.dialect.name == "sqlite" and _is_memory(self.engine.url)
+        # An in-memory SQLite database is one shared connection: serialise its users.
+        self._lock: Any = threading.RLock() if memory else nullcontext()
+        self._create_tables()
+
+    def __repr__(self) -> str:
+        return f"HistoryStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _create_tables(self) -> None:
+        try:
+            metadata.create_all(self.engine)
+        except sa.exc.DBAPIError:
+            # Another process created them between the check and the CREATE.
+            metadata.create_all(self.engine)
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._lock, self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._lock, self.engine.connect() as conn:
+            conn.execution_options(kontextlab_write=True)
+            with conn.begin():
+                yield conn
+
+    # -- writing jobs
+
+    def add_job(
+        self,
+        *,
+        account_key: str,
+        kind: Kind,
+        request: dict[str, Any],
+        parent_id: str | None = None,
+    ) -> str:
+        """Record a job before anything is sent. Returns its local id (status "queued")."""
+        if kind not in KINDS:
+            raise ValueError(f"Unknown job kind {kind!r}; expected one of {KINDS}.")
+        payload = _clean_request(dict(request))
+        now = self.clock()
+        row = {
+            "id": new_id(),
+            "account_key": account_key,
+            "kind": kind,
+            "status": "queued",
+            "origin": "local",
+            "parent_id": parent_id,
+            "request_json": json.dumps(payload, sort_keys=True, default=str),
+            "created_at": now,
+            "updated_at": now,
+            **_denormalize(payload),
+        }
+        with self._write() as conn:
+            if parent_id:
+                _inherit(conn, row, parent_id, account_key)
+            conn.execute(jobs.insert().values(**row))
+        return row["id"]
+
+    def update_job(self, rid: str, **changes: Any) -> bool:
+        """Change a job's columns (see UPDATABLE) and blobs. Returns False for an unknown id."""
+        unknown = set(changes) - UPDATABLE - set(BLOB_FIELDS)
+        if unknown:
+            raise TypeError(f"update_job() got unknown fields: {sorted(unknown)}")
+        status = changes.get("status")
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"Unknown status {status!r}; expected one of {STATUSES}.")
+        values = self._update_values(changes)
+        blob_values = {k: changes[k] for k in BLOB_FIELDS if k in changes}
+        for name, value in blob_values.items():
+            values[f"has_{name}"] = value is not None
+        with self._write() as conn:
+            if changes.get("job_id"):
+                _drop_placeholders(conn, rid, changes["job_id"])
+            found = conn.execute(jobs.update().where(jobs.c.id == rid).values(**values))
+            if found.rowcount and blob_values:
+                self._upsert_blobs(conn, rid, blob_values)
+        return bool(found.rowcount)
+
+    def _update_values(self, changes: dict[str, Any]) -> dict[str, Any]:
+        now = self.clock()
+        values = {k: v for k, v in changes.items() if k in UPDATABLE}
+        values["updated_at"] = now
+        stamp = sa.literal(now, UtcDateTime())
+        if changes.get("status") == "active" and "started_at" not in changes:
+            values["started_at"] = sa.func.coalesce(jobs.c.started_at, stamp)
+        if changes.get("status") in FINAL_STATUSES and "completed_at" not in changes:
+            values["completed_at"] = sa.func.coalesce(jobs.c.completed_at, stamp)
+        if changes.get("asset_url") and "link_lost" not in changes:
+            values["link_lost"] = False
+        return values
+
+    def _upsert_blobs(self, conn: Connection, rid: str, values: dict[str, Any]) -> None:
+        updated = conn.execute(blobs.update().where(blobs.c.id == rid).values(**values))
+        if not updated.rowcount:
+            conn.execute(blobs.insert().values(id=rid, **values))
+
+    def delete(self, rid: str, account_key: str) -> bool:
+        with self._write() as conn:
+            owned = sa.select(jobs.c.id).where(jobs.c.id == rid, jobs.c.account_key == account_key)
+            conn.execute(blobs.delete().where(blobs.c.id.in_(owned)))
+            done = conn.execute(
+                jobs.delete().where(jobs.c.id == rid, jobs.c.account_key == account_key)
+            )
+        return bool(done.rowcount)
+
+    # -- reading jobs
+
+    def get(self, rid: str, account_key: str) -> JobRecord | None:
+        return self._one(jobs.c.id == rid, account_key)
+
+    def find_by_job_id(self, account_key: str, job_id: str) -> JobRecord | None:
+        return self._one(jobs.c.job_id == job_id, account_key)
+
+    def _one(self, condition: sa.ColumnElement[bool], account_key: str) -> JobRecord | None:
+        query = sa.select(jobs).where(condition, jobs.c.account_key == account_key)
+        with self._read() as conn:
+            row = conn.execute(query).mappings().first()
+        return JobRecord.from_row(row) if row else None
+
+    def thumbnail(self, rid: str, account_key: str) -> bytes | None:
+        return self._blob(blobs.c.thumbnail, rid, account_key)
+
+    def image(self, rid: str, account_key: str) -> bytes | None:
+        return self._blob(blobs.c.image, rid, account_key)
+
+    def _blob(self, column: sa.Column[Any], rid: str, account_key: str) -> bytes | None:
+        query = (
+            sa.select(column)
+            .join(jobs, jobs.c.id == blobs.c.id)
+            .where(blobs.c.id == rid, jobs.c.account_key == account_key)
+        )
+        with self._read() as conn:
+            value = conn.execute(query).scalar()
+        return bytes(value) if value is not None else None
+
+    def thumbnails(self, account_key: str, ids: Iterable[str]) -> dict[str, bytes]:
+        """Thumbnails of many jobs in one query (for a page of the History table)."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        query = (
+            sa.select(blobs.c.id, blobs.c.thumbnail)
+            .join(jobs, jobs.c.id == blobs.c.id)
+            .where(blobs.c.id.in_(wanted), jobs.c.account_key == account_key)
+            .where(blobs.c.thumbnail.is_not(None))
+        )
+        with self._read() as conn:
+            return {rid: bytes(data) for rid, data in conn.execute(query)}
+
+    def list(
+        self,
+        account_key: str,
+        *,
+        order: Order = "newest",
+        limit: int | None = None,
+        offset: int = 0,
+        **filters: Any,
+    ) -> list[JobRecord]:
+        query = sa.select(jobs).where(*self._conditions(account_key, **filters))
+        query = _page(query.order_by(*_ordering(order)), limit, offset)
+        with self._read() as conn:
+            return [JobRecord.from_row(r) for r in conn.execute(query).mappings()]
+
+    def count(self, account_key: str, **filters: Any) -> int:
+        query = sa.select(sa.func.count()).select_from(jobs)
+        query = query.where(*self._conditions(account_key, **filters))
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def dataframe(
+        self,
+        account_key: str,
+        *,
+        order: Order = "newest",
+        limit: int | None = None,
+        offset: int = 0,
+        **filters: Any,
+    ) -> pd.DataFrame:
+        """One row per job, filtered, sorted and paged in SQL; columns DATAFRAME_COLUMNS."""
+        names = [c for c in DATAFRAME_COLUMNS if c != "duration_s"] + ["started_at"]
+        query = sa.select(*(jobs.c[n] for n in names))
+        query = query.where(*self._conditions(account_key, **filters))
+        query = _page(query.order_by(*_ordering(order)), limit, offset)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return _frame(rows, names)
+
+    def _conditions(
+        self,
+        account_key: str,
+        *,
+        search: str | None = None,
+        kinds: Sequence[str] | None = None,
+        statuses: Sequence[str] | None = None,
+        styles: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[sa.ColumnElement[bool]]:
+        conditions: list[sa.ColumnElement[bool]] = [jobs.c.account_key == account_key]
+        for term in (search or "").split():
+            prompt = sa.func.lower(jobs.c.prompt)
+            conditions.append(prompt.like(_like_pattern(term), escape="\\"))
+        if kinds:
+            conditions.append(jobs.c.kind.in_(list(kinds)))
+        if statuses:
+            conditions.append(jobs.c.status.in_(list(statuses)))
+        if styles:
+            conditions.append(_style_condition(styles))
+        if since is not None:
+            conditions.append(jobs.c.created_at >= since)
+        if until is not None:
+            conditions.append(jobs.c.created_at < until)
+        return conditions
+
+    def in_flight(self, account_key: str | None = None) -> list[JobRecord]:
+        """Queued and active jobs, oldest first: what a restarted app should resume."""
+        query = sa.select(jobs).where(jobs.c.status.in_(ACTIVE_STATUSES))
+        if account_key is not None:
+            query = query.where(jobs.c.account_key == account_key)
+        with self._read() as conn:
+            rows = conn.execute(query.order_by(jobs.c.created_at, jobs.c.id)).mappings()
+            return [JobRecord.from_row(r) for r in rows]
+
+    def lineage(self, rid: str, account_key: str) -> list[JobRecord]:
+        """The chain root → … → rid, following parent_id (stops at a missing parent)."""
+        chain: list[JobRecord] = []
+        seen: set[str] = set()
+        current: str | None = rid
+        while current and current not in seen:
+            seen.add(current)
+            record = self.get(current, account_key)
+            if record is None:
+                break
+            chain.append(record)
+            current = record.parent_id
+        return chain[::-1]
+
+    def completed_with_images(self, account_key: str, limit: int = 24) -> list[JobRecord]:
+        """Newest completed results usable as a reference (they have a fileId and a picture)."""
+        query = sa.select(jobs).where(
+            jobs.c.account_key == account_key,
+            jobs.c.status == "completed",
+            jobs.c.file_id.is_not(None),
+            sa.or_(jobs.c.has_thumbnail, jobs.c.has_image, jobs.c.asset_url.is_not(None)),
+        )
+        query = query.order_by(*_ordering("newest")).limit(limit)
+        with self._read() as conn:
+            return [JobRecord.from_row(r) for r in conn.execute(query).mappings()]
+
+    def expiring(
+        self, account_key: str, within: timedelta, limit: int, now: datetime | None = None
+    ) -> list[JobRecord]:
+        """Completed jobs with a jobId whose link expires within `within` (or has expired, or
+        is missing), not already known to be lost: soonest valid first, then recent expired."""
+        now = now or self.clock()
+        horizon = sa.literal(now + within, UtcDateTime())
+        moment = sa.literal(now, UtcDateTime())
+        query = sa.select(jobs).where(
+            jobs.c.account_key == account_key,
+            jobs.c.status == "completed",
+            jobs.c.job_id.is_not(None),
+            sa.not_(jobs.c.link_lost),
+            sa.or_(jobs.c.url_expires_at <= horizon, jobs.c.asset_url.is_(None)),
+        )
+        still_valid = sa.case((jobs.c.url_expires_at > moment, 0), else_=1)
+        query = query.order_by(
+            still_valid,
+            sa.case((jobs.c.url_expires_at > moment, jobs.c.url_expires_at)).asc(),
+            jobs.c.url_expires_at.desc(),
+            jobs.c.id,
+        )
+        with self._read() as conn:
+            return [JobRecord.from_row(r) for r in conn.execute(query.limit(limit)).mappings()]
+
+    # -- sync from the account's asset list
+
+    def merge_remote(self, account_key: str, items: Iterable[AssetItem]) -> int:
+        """Merge `GET assets/?filter=images` items by jobId: unknown ones become completed rows
+        (kind "create", prompt unknown), known ones get the freshly signed URL. Returns added."""
+        fresh = _items_by_job(items)
+        if not fresh:
+            return 0
+        with self._write() as conn:
+            known = _known_job_ids(conn, account_key, list(fresh))
+            for job_id in known:
+                _refresh_link(conn, account_key, job_id, fresh[job_id], self.clock())
+            rows = [
+                _remote_row(account_key, item, self.clock())
+                for job_id, item in fresh.items()
+                if job_id not in known
+            ]
+            if rows:
+                conn.execute(jobs.insert(), rows)
+        return len(rows)
+
+    # -- export and import
+
+    def export_records(
+        self, account_key: str, *, thumbnails: bool = True, **filters: Any
+    ) -> list[dict[str, Any]]:
+        records = self.list(account_key, order="oldest", **filters)
+        thumbs = self.thumbnails(account_key, [r.id for r in records]) if thumbnails else {}
+        return [_export_record(r, thumbs.get(r.id)) for r in records]
+
+    def export_json(self, account_key: str, *, thumbnails: bool = True, **filters: Any) -> str:
+        document = {
+            "format": EXPORT_FORMAT,
+            "version": 1,
+            "exported_at": self.clock().isoformat(),
+            "jobs": self.export_records(account_key, thumbnails=thumbnails, **filters),
+        }
+        return json.dumps(document, ensure_ascii=False, indent=1)
+
+    def export_csv(self, account_key: str, **filters: Any) -> str:
+        frame = self.dataframe(account_key, order="oldest", **filters)
+        for column in ("created_at", "completed_at", "url_expires_at"):
+            frame[column] = frame[column].map(lambda v: v.isoformat() if pd.notna(v) else "")
+        return frame.to_csv(index=False)
+
+    def import_json(self, account_key: str, text: str) -> int:
+        """Merge an export into this account's history, skipping jobs already present (same
+        jobId, or same local id). Returns how many rows were added."""
+        records = parse_export(text)
+        with self._write() as conn:
+            plan = _ImportPlan(conn, account_key, records)
+            rows, thumbs = plan.rows(self.clock())
+            if rows:
+                conn.execute(jobs.insert(), rows)
+            if thumbs:
+                conn.execute(blobs.insert(), thumbs)
+        return len(rows)
+
+
+# ---------------------------------------------------------------- helpers: queries
+
+
+def _denormalize(payload: dict[str, Any]) -> dict[str, Any]:
+    prompt = payload.get("prompt")
+    return {
+        "prompt": prompt if isinstance(prompt, str) else "",
+        "style": payload.get("style") or None,
+        "aspect_ratio": payload.get("aspectRatio") or None,
+        "seed": _as_int(payload.get("seed")),
+        "model": payload.get("model") or None,
+    }
+
+
+def _inherit(conn: Connection, row: dict[str, Any], parent_id: str, account_key: str) -> None:
+    """An upscale carries no prompt: show the parent's, so the History table stays readable."""
+    if row["prompt"]:
+        return
+    names = ("prompt", "style", "aspect_ratio", "seed", "model")
+    query = sa.select(*(jobs.c[n] for n in names)).where(
+        jobs.c.id == parent_id, jobs.c.account_key == account_key
+    )
+    parent = conn.execute(query).mappings().first()
+    if parent:
+        row.update({n: row[n] if row[n] is not None else parent[n] for n in names})
+        row["prompt"] = parent["prompt"]
+
+
+def _drop_placeholders(conn: Connection, rid: str, job_id: str) -> None:
+    """A sync may have recorded this jobId (from the asset list) before the runner learnt it;
+    the runner's row is the richer one, so the synced placeholder goes."""
+    owner = sa.select(jobs.c.account_key).where(jobs.c.id == rid).scalar_subquery()
+    doomed = sa.select(jobs.c.id).where(
+        jobs.c.account_key == owner,
+        jobs.c.job_id == job_id,
+        jobs.c.id != rid,
+        jobs.c.origin == "remote",
+    )
+    ids = [r for (r,) in conn.execute(doomed)]
+    if ids:
+        conn.execute(blobs.delete().where(blobs.c.id.in_(ids)))
+        conn.execute(jobs.delete().where(jobs.c.id.in_(ids)))
+
+
+def _style_condition(styles: Sequence[str]) -> sa.ColumnElement[bool]:
+    named = [s for s in styles if s not in (NO_STYLE, "none", "")]
+    parts: list[sa.ColumnElement[bool]] = []
+    if named:
+        parts.append(jobs.c.style.in_(named))
+    if len(named) < len(styles):
+        parts.append(jobs.c.style.is_(None))
+    return sa.or_(*parts)
+
+
+def _ordering(order: str) -> list[sa.ColumnElement[Any]]:
+    newest = [jobs.c.created_at.desc(), jobs.c.id.desc()]
+    options: dict[str, list[Any]] = {
+        "newest": newest,
+        "oldest": [jobs.c.created_at.asc(), jobs.c.id.asc()],
+        "prompt": [sa.func.lower(jobs.c.prompt).asc(), *newest],
+        "status": [jobs.c.status.asc(), *newest],
+        "expires": [jobs.c.url_expires_at.asc().nulls_last(), *newest],
+    }
+    if order not in options:
+        raise ValueError(f"Unknown order {order!r}; expected one of {sorted(options)}.")
+    return options[order]
+
+
+def _page(query: sa.Select[Any], limit: int | None, offset: int) -> sa.Select[Any]:
+    if limit is not None:
+        query = query.limit(limit)
+    return query.offset(offset) if offset else query
+
+
+def _frame(rows: Sequence[sa.Row[Any]], names: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=names)
+    for column in ("created_at", "completed_at", "url_expires_at", "started_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    start = frame["started_at"].fillna(frame["created_at"])
+    frame["duration_s"] = (frame["completed_at"] - start).dt.total_seconds().clip(lower=0)
+    for column in ("seed", "width", "height"):
+        frame[column] = frame[column].astype("Int64")
+    for column in ("link_lost", "has_thumbnail", "has_image"):
+        frame[column] = frame[column].astype(bool)
+    frame["progress"] = frame["progress"].astype(float)
+    return frame[list(DATAFRAME_COLUMNS)]
+
+
+# ---------------------------------------------------------------- helpers: remote sync
+
+
+def _items_by_job(items: Iterable[AssetItem]) -> dict[str, AssetItem]:
+    found: dict[str, AssetItem] = {}
+    for item in items:
+        if item.job_id and item.job_id not in found:
+            found[item.job_id] = item
+    return found
+
+
+def _known_job_ids(conn: Connection, account_key: str, job_ids: list[str]) -> set[str]:
+    known: set[str] = set()
+    for start in range(0, len(job_ids), 500):
+        chunk = job_ids[start : start + 500]
+        query = sa.select(jobs.c.job_id).where(
+            jobs.c.account_key == account_key, jobs.c.job_id.in_(chunk)
+        )
+        known.update(conn.execute(query).scalars())
+    return known
+
+
+def _link_values(item: AssetItem) -> dict[str, Any]:
+    asset = item.asset
+    if asset is None or not asset.asset_url:
+        return {}
+    values: dict[str, Any] = {"asset_url": asset.asset_url, "url_expires_at": asset.expires_at}
+    if asset.file_id:
+        values["file_id"] = asset.file_id
+    if asset.mime_type:
+        values["mime_type"] = asset.mime_type
+    return values
+
+
+def _refresh_link(
+    conn: Connection, account_key: str, job_id: str, item: AssetItem, now: datetime
+) -> None:
+    values = _link_values(item)
+    if values:
+        query = jobs.update().where(jobs.c.account_key == account_key, jobs.c.job_id == job_id)
+        conn.execute(query.values(**values, link_lost=False, updated_at=now))
+
+
+def _remote_created_at(item: AssetItem, now: datetime) -> datetime:
+    for key in ("createdAt", "created_at", "createdDate", "created"):
+        found = _as_datetime(item.raw.get(key))
+        if found is not None:
+            return found
+    return now
+
+
+def _remote_row(account_key: str, item: AssetItem, now: datetime) -> dict[str, Any]:
+    created = _remote_created_at(item, now)
+    base = _blank_row(account_key, now)
+    base.update(
+        kind="create",
+        status="completed",
+        origin="remote",
+        job_id=item.job_id,
+        created_at=created,
+        completed_at=created,
+        **_link_values(item),
+    )
+    return base
+
+
+def _blank_row(account_key: str, now: datetime) -> dict[str, Any]:
+    """Every column, so that rows inserted together in one executemany share one shape."""
+    row: dict[str, Any] = {c.name: None for c in jobs.columns}
+    row.update(
+        id=new_id(),
+        account_key=account_key,
+        prompt="",
+        request_json="{}",
+        link_lost=False,
+        has_thumbnail=False,
+        has_image=False,
+        created_at=now,
+        updated_at=now,
+    )
+    return row
+
+
+# ---------------------------------------------------------------- helpers: export / import
+
+EXPORTED_FIELDS = tuple(f.name for f in fields(JobRecord) if f.name != "account_key")
+DATETIME_FIELDS = ("url_expires_at", "created_at", "updated_at", "started_at", "completed_at")
+
+
+def _export_record(record: JobRecord, thumbnail: bytes | None) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name in EXPORTED_FIELDS:
+        value = getattr(record, name)
+        data[name] = value.isoformat() if isinstance(value, datetime) else value
+    data["has_image"] = False  # the full image is not exported
+    data["thumbnail"] = base64.b64encode(thumbnail).decode() if thumbnail else None
+    return data
+
+
+class NotAnExport(ValueError):
+    """The text is not a Kontext Lab history export."""
+
+
+def parse_export(text: str) -> list[dict[str, Any]]:
+    """The job records of an export (the document, or a bare list of records)."""
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise NotAnExport("This file is not valid JSON.") from exc
+    records = document.get("jobs") if isinstance(document, dict) else document
+    if not isinstance(records, list):
+        raise NotAnExport("This file is not a Kontext Lab history export.")
+    return [r for r in records if isinstance(r, dict)]
+
+
+class _ImportPlan:
+    """Decides which records are new and gives them ids that do not collide."""
+
+    def __init__(self, conn: Connection, account_key: str, records: list[dict[str, Any]]):
+        self.account_key = account_key
+        self.records = records
+        ids = [str(r["id"]) for r in records if r.get("id")]
+        ids += [self.derived(i) for i in ids]
+        job_ids = [str(r["job_id"]) for r in records if r.get("job_id")]
+        self.taken_ids = _existing(conn, jobs.c.id, ids, None)
+        self.own_ids = _existing(conn, jobs.c.id, ids, account_key)
+        self.own_jobs = _known_job_ids(conn, account_key, job_ids)
+
+    def derived(self, old: str) -> str:
+        """The id a record gets when its own id belongs to another account: stable, so that
+        importing the same file twice still finds the first copy."""
+        return hashlib.sha256(f"{self.account_key}:{old}".encode()).hexdigest()[:32]
+
+    def rows(self, now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        chosen = self._choose()
+        id_map = {old: fresh for old, fresh, _ in chosen if old}
+        rows, thumbs = [], []
+        for _, fresh, record in chosen:
+            row = _import_row(self.account_key, record, now)
+            row["id"] = fresh
+            row["parent_id"] = id_map.get(row["parent_id"] or "", row["parent_id"])
+            thumb = _decode_thumbnail(record.get("thumbnail"))
+            row["has_thumbnail"] = thumb is not None
+            if thumb is not None:
+                thumbs.append({"id": fresh, "thumbnail": thumb, "image": None})
+            rows.append(row)
+        return rows, thumbs
+
+    def _choose(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(old id, new id, record) for each record to insert, skipping known ones."""
+        chosen: list[tuple[str, str, dict[str, Any]]] = []
+        seen: set[str] = set()
+        for record in self.records:
+            old, job_id = str(record.get("id") or ""), str(record.get("job_id") or "")
+            known = old and (old in seen or {old, self.derived(old)} & self.own_ids)
+            if known or job_id in self.own_jobs:
+                continue
+            chosen.append((old, self._fresh_id(old), record))
+            seen.add(old)
+            if job_id:
+                self.own_jobs.add(job_id)
+        return chosen
+
+    def _fresh_id(self, old: str) -> str:
+        if not old:
+            return new_id()
+        if len(old) <= 32 and old not in self.taken_ids:
+            return old
+        return self.derived(old)
+
+
+def _existing(
+    conn: Connection, column: sa.Column[Any], values: list[str], account_key: str | None
+) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(values), 500):
+        query = sa.select(column).where(column.in_(values[start : start + 500]))
+        if account_key is not None:
+            query = query.where(jobs.c.account_key == account_key)
+        found.update(conn.execute(query).scalars())
+    return found
+
+
+def _decode_thumbnail(value: Any) -> bytes | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        return None
+
+
+def _text(value: Any, limit: int | None = None) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value)
+    return text[:limit] if limit else text
+
+
+def _import_row(account_key: str, record: dict[str, Any], now: datetime) -> dict[str, Any]:
+    row = _blank_row(account_key, now)
+    request = record.get("request") if isinstance(record.get("request"), dict) else {}
+    kind, status = record.get("kind"), record.get("status")
+    row.update(
+        kind=kind if kind in KINDS else "create",
+        status=status if status in STATUSES else "failed",
+        origin="import",
+        parent_id=_text(record.get("parent_id"), 32),
+        job_id=_text(record.get("job_id"), 512),
+        request_json=json.dumps(_clean_request(request), sort_keys=True, default=str),
+        prompt=_text(record.get("prompt")) or "",
+        seed=_as_int(record.get("seed")),
+        width=_as_int(record.get("width")),
+        height=_as_int(record.get("height")),
+        link_lost=bool(record.get("link_lost")),
+    )
+    for name in ("generation_id", "style", "aspect_ratio", "model", "message", "error_kind"):
+        row[name] = _text(record.get(name))
+    for name in ("asset_url", "file_id", "mime_type"):
+        row[name] = _text(record.get(name))
+    progress = record.get("progress")
+    row["progress"] = float(progress) if isinstance(progress, int | float) else None
+    for name in DATETIME_FIELDS:
+        row[name] = _as_datetime(record.get(name))
+    row["created_at"] = row["created_at"] or now
+    row["updated_at"] = now
+    if row["status"] == "queued" and not row["job_id"]:
+        # Resuming it would submit it again and spend credits on someone's old request.
+        row.update(status="failed", message="Imported before it was sent.", error_kind="import")
+    return row
