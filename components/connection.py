@@ -6,11 +6,11 @@ import logging
 from dataclasses import dataclass, field
 
 import streamlit as st
-from kontextlab.history import HistoryStore
 
 from kontextlab import api
 from kontextlab.accounts import account_key
 from kontextlab.config import Settings, load_settings
+from kontextlab.history import HistoryStore
 from kontextlab.jobs import JobRunner
 
 log = logging.getLogger(__name__)

@@ -207,3 +207,48 @@ def show_request(conn: Connection, request: p.CreateRequest | p.EditRequest) -> 
         st.caption(f"POST {conn.base_url}/{request.endpoint}")
         st.json(payload)
         st.code(curl_command(conn, request), language="bash")
+
+
+# Wire name → widget key suffix, for "restore settings" and "send to Create".
+RESTORABLE = {
+    "prompt": "prompt",
+    "aspectRatio": "aspect_ratio",
+    "style": "style",
+    "shotType": "shot_type",
+    "shotAngle": "shot_angle",
+    "pollForResult": "wait",
+    "maxJobs": "max_jobs",
+    "replyUrl": "reply_url",
+    "replyRef": "reply_ref",
+    "model": "model",
+    "location": "location",
+    "weather": "weather",
+    "lighting": "lighting",
+    "email": "email",
+}
+
+
+def restore_later(prefix: str, payload: dict[str, Any], seed: int | None) -> None:
+    """Ask a page to load these settings on its next run (works across pages)."""
+    st.session_state[f"_pending_{prefix}_settings"] = (dict(payload), seed)
+
+
+def apply_pending_settings(prefix: str) -> None:
+    """Load settings queued by `restore_later`, before the page draws its widgets."""
+    pending = st.session_state.pop(f"_pending_{prefix}_settings", None)
+    if not pending:
+        return
+    payload, seed = pending
+    for wire, suffix in RESTORABLE.items():
+        st.session_state[f"{prefix}_{suffix}"] = payload.get(
+            wire, None if suffix != "prompt" else ""
+        )
+    st.session_state[f"{prefix}_aspect_ratio"] = payload.get("aspectRatio", p.DEFAULT_ASPECT_RATIO)
+    st.session_state[f"{prefix}_wait"] = payload.get("pollForResult")
+    for name in ("reply_url", "reply_ref", "location", "weather", "lighting", "email"):
+        st.session_state[f"{prefix}_{name}"] = st.session_state[f"{prefix}_{name}"] or ""
+    if payload.get("reference_strength") is not None:
+        st.session_state[f"{prefix}_strength"] = int(payload["reference_strength"])
+    if seed is not None:
+        use_seed(prefix, seed)
+    st.session_state[errors_key(prefix)] = {}

@@ -40,5 +40,15 @@ def run() -> None:
     nav = st.navigation(pages, position="top")
     st.sidebar.title("Kontext Lab")
     st.sidebar.caption("Quick prompt experiments with FLUX.1 Kontext.")
-    st.session_state["_connection"] = connection.render_sidebar()
+    conn = connection.render_sidebar()
+    st.session_state["_connection"] = conn
+    resume_once(conn)
     nav.run()
+
+
+def resume_once(conn: connection.Connection) -> None:
+    """Follow jobs an earlier session or server left in flight (once per session and account)."""
+    done = st.session_state.setdefault("_resumed", set())
+    if conn.account_key not in done:
+        done.add(conn.account_key)
+        connection.runner().resume(conn.client, conn.account_key)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import streamlit as st
-from kontextlab.history import JobRecord
 
 from components import connection, form
 from components.connection import Connection
 from components.reference import choose_result
 from kontextlab import payloads as p
+from kontextlab.history import JobRecord
 from kontextlab.images import download_name
 
 TICK_SECONDS = 1.0
@@ -101,7 +101,7 @@ def settings_line(record: JobRecord) -> str:
     return " · ".join(parts)
 
 
-def _rerun(conn: Connection, record: JobRecord, vary: bool) -> None:
+def rerun(conn: Connection, record: JobRecord, vary: bool) -> None:
     payload = dict(record.request)
     seed = form.new_random_seed() if vary else record.seed
     if seed is not None:
@@ -121,7 +121,7 @@ def result_card(conn: Connection, record: JobRecord, *, key: str, large: bool = 
         st.error(
             f"{record.message or 'The job failed.'}  \n“{record.prompt}”", icon=":material/error:"
         )
-        st.button("Try again", key=f"{key}_retry", on_click=_rerun, args=(conn, record, False))
+        st.button("Try again", key=f"{key}_retry", on_click=rerun, args=(conn, record, False))
         return
     data = _image_bytes(record)
     if data:
@@ -156,7 +156,7 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, data: bytes | N
     cols[2].button(
         "Re-run",
         key=f"{key}_rerun",
-        on_click=_rerun,
+        on_click=rerun,
         args=(conn, record, False),
         icon=":material/replay:",
         help="Same settings and the same seed",
@@ -164,7 +164,7 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, data: bytes | N
     cols[3].button(
         "Vary seed",
         key=f"{key}_vary",
-        on_click=_rerun,
+        on_click=rerun,
         args=(conn, record, True),
         icon=":material/casino:",
         help="Same settings, a new random seed",
@@ -189,8 +189,11 @@ def recent_results(conn: Connection, kinds: list[str], limit: int = 6) -> list[J
     ]
 
 
-def results_panel(conn: Connection, kinds: list[str], prefix: str) -> None:
-    in_flight_panel(conn, kinds)
+def results_panel(
+    conn: Connection, kinds: list[str], prefix: str, *, show_in_flight: bool = True
+) -> None:
+    if show_in_flight:
+        in_flight_panel(conn, kinds)
     records = recent_results(conn, kinds)
     if not records:
         st.caption("Your results appear here.")

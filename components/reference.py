@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import streamlit as st
-from kontextlab.history import JobRecord
 
 from components import connection
 from components.connection import Connection
 from kontextlab import api
-from kontextlab.images import BadImage, prepare_reference
+from kontextlab.history import JobRecord
+from kontextlab.images import BadImage, PreparedImage, prepare_reference, thumbnail
 
 UPLOAD = "Upload a picture"
 RESULT = "One of my results"
@@ -28,19 +29,55 @@ class Reference:
 
 
 def choose_result(prefix: str, row_id: str) -> None:
-    """Preselect an earlier result (used by "Edit this" and "Use as reference")."""
-    st.session_state[f"{prefix}_ref_mode"] = RESULT
-    st.session_state[f"{prefix}_ref_row"] = row_id
+    """Preselect an earlier result (used by "Edit this" and "Use as reference"). Kept under
+    a plain key, because Streamlit drops the state of widgets that are not on screen."""
+    st.session_state[f"_pending_{prefix}_ref"] = row_id
 
 
-def _upload(conn: Connection, data: bytes, mime: str, email: str | None) -> str:
-    # Cached per session by content, so reruns never upload the same picture twice.
+def _apply_pending(prefix: str) -> None:
+    row_id = st.session_state.pop(f"_pending_{prefix}_ref", None)
+    if row_id:
+        st.session_state[f"{prefix}_ref_mode"] = RESULT
+        st.session_state[f"{prefix}_ref_row"] = row_id
+
+
+def _upload(conn: Connection, prepared: PreparedImage, name: str, email: str | None) -> Reference:
+    """Upload once per session and picture; the upload is kept in history as an "upload" row,
+    so edits of it have a parent and the original shows in their lineage."""
     cache = st.session_state.setdefault("_uploads", {})
-    key = (conn.base_url, conn.account_key, hashlib.sha256(data).hexdigest(), email)
+    digest = hashlib.sha256(prepared.data).hexdigest()
+    key = (conn.base_url, conn.account_key, digest, email)
     if key not in cache:
         with st.spinner("Uploading the picture…"):
-            cache[key] = conn.client.upload_reference(data, mime, email=email).file_id
-    return cache[key]
+            asset = conn.client.upload_reference(prepared.data, prepared.mime_type, email=email)
+        cache[key] = _record_upload(conn, prepared, name, asset)
+    row_id, file_id = cache[key]
+    return Reference(file_id, prepared.data, prepared.width, prepared.height, row_id)
+
+
+def _record_upload(
+    conn: Connection, prepared: PreparedImage, name: str, asset: api.Asset
+) -> tuple[str, str]:
+    store = connection.store()
+    row_id = store.add_job(
+        account_key=conn.account_key, kind="upload", request={"prompt": name, "fileName": name}
+    )
+    thumb, width, height = thumbnail(prepared.data)
+    store.update_job(
+        row_id,
+        status="completed",
+        progress=100.0,
+        file_id=asset.file_id,
+        asset_url=asset.asset_url,
+        url_expires_at=asset.expires_at,
+        mime_type=prepared.mime_type,
+        image=prepared.data,
+        thumbnail=thumb,
+        width=width,
+        height=height,
+        completed_at=datetime.now(UTC),
+    )
+    return row_id, asset.file_id or ""
 
 
 def _from_upload(prefix: str, conn: Connection, email: str | None) -> Reference | None:
@@ -59,11 +96,10 @@ def _from_upload(prefix: str, conn: Connection, email: str | None) -> Reference 
     if prepared.note:
         st.caption(prepared.note)
     try:
-        file_id = _upload(conn, prepared.data, prepared.mime_type, email)
+        return _upload(conn, prepared, file.name, email)
     except api.ApiError as exc:
         st.error(f"The picture could not be uploaded. {exc.user_message}")
         return None
-    return Reference(file_id, prepared.data, prepared.width, prepared.height)
 
 
 def _label(record: JobRecord) -> str:
@@ -96,6 +132,7 @@ def _from_results(prefix: str, conn: Connection) -> Reference | None:
 def reference_picker(
     prefix: str, conn: Connection, *, optional: bool, email: str | None
 ) -> Reference | None:
+    _apply_pending(prefix)
     modes = [NONE, UPLOAD, RESULT] if optional else [UPLOAD, RESULT]
     mode_key = f"{prefix}_ref_mode"
     if st.session_state.get(mode_key) not in modes:

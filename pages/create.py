@@ -44,6 +44,7 @@ def reference_inputs(
 
 
 def build_request(conn: connection.Connection) -> p.CreateRequest:
+    form.apply_pending_settings(PREFIX)
     prompt = form.prompt_input(PREFIX, "Prompt", "A serene mountain landscape at sunset")
     aspect = form.aspect_ratio_input(PREFIX)
     style = style_input()

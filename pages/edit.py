@@ -1,0 +1,116 @@
+"""Edit: an image + a prompt → an edited image; before and after; chains of edits."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import connection, form, jobs_view
+from components.compare import before_after
+from components.frame import escape_legacy_pages_mode
+from components.lineage import lineage_strip
+from components.reference import Reference, reference_picker
+from kontextlab import payloads as p
+from kontextlab.images import closest_aspect_ratio
+
+escape_legacy_pages_mode()
+PREFIX = "edit"
+
+
+def source_input(conn: connection.Connection, email: str | None) -> Reference | None:
+    st.subheader("Image to edit")
+    ref = reference_picker(PREFIX, conn, optional=False, email=email)
+    form.field_error(PREFIX, "reference_asset_id")
+    if ref and ref.width and ref.height and st.session_state.get("edit_shape_for") != ref.file_id:
+        # A new source picks the shape closest to its own, once; the user may change it after.
+        st.session_state["edit_shape_for"] = ref.file_id
+        st.session_state[f"{PREFIX}_aspect_ratio"] = closest_aspect_ratio(ref.width, ref.height)
+    return ref
+
+
+def shot_inputs() -> tuple[str | None, str | None]:
+    left, right = st.columns(2)
+    shot_type = left.selectbox(
+        "Shot type",
+        p.SHOT_TYPE_SUGGESTIONS,
+        index=None,
+        key=f"{PREFIX}_shot_type",
+        accept_new_options=True,
+        placeholder="Pick or type, e.g. wide shot",
+    )
+    shot_angle = right.selectbox(
+        "Shot angle",
+        p.SHOT_ANGLES,
+        index=None,
+        key=f"{PREFIX}_shot_angle",
+        placeholder="Not set",
+        format_func=lambda a: a.replace("-", " "),
+    )
+    form.field_error(PREFIX, "shot_type")
+    form.field_error(PREFIX, "shot_angle")
+    return shot_type, shot_angle
+
+
+def build_request(conn: connection.Connection) -> tuple[p.EditRequest, Reference | None]:
+    form.apply_pending_settings(PREFIX)
+    email = conn.email if conn.needs_email else st.session_state.get(f"{PREFIX}_email") or None
+    ref = source_input(conn, email)
+    prompt = form.prompt_input(PREFIX, "What should change?", "Add golden sunset lighting")
+    aspect = form.aspect_ratio_input(PREFIX)
+    shot_type, shot_angle = shot_inputs()
+    seed = form.seed_input(PREFIX)
+    advanced = form.advanced_inputs(PREFIX, conn)
+    request = p.EditRequest(
+        prompt=prompt,
+        reference_asset_id=ref.file_id if ref else None,
+        aspect_ratio=aspect,
+        shot_type=shot_type,
+        shot_angle=shot_angle,
+        seed=seed,
+        **advanced,
+    )
+    return request, ref
+
+
+def apply_edit(conn: connection.Connection, request: p.EditRequest, ref: Reference | None) -> None:
+    try:
+        request.validate()
+    except p.InvalidRequest as exc:
+        form.set_errors(PREFIX, exc)
+        st.rerun()
+    form.set_errors(PREFIX, None)
+    jobs_view.submit(conn, request, parent_id=ref.parent_id if ref else None)
+
+
+def latest_compare(conn: connection.Connection) -> None:
+    records = jobs_view.recent_results(conn, ["edit"], limit=1)
+    if not records or records[0].status != "completed":
+        return
+    latest = records[0]
+    store = connection.store()
+    after = store.image(latest.id, conn.account_key)
+    before = store.image(latest.parent_id, conn.account_key) if latest.parent_id else None
+    if before and after:
+        st.subheader("Before and after")
+        before_after(before, after, key=f"cmp_{latest.id}")
+    lineage_strip(conn, latest.id, prefix=PREFIX)
+
+
+conn = connection.current()
+jobs_view.follow_goto()
+st.title("Edit")
+left, right = st.columns([5, 6], gap="large")
+with left:
+    request, ref = build_request(conn)
+    form.show_request(conn, request)
+    if st.button(
+        "Apply edit",
+        type="primary",
+        key=f"{PREFIX}_go",
+        icon=":material/auto_fix_high:",
+        width="stretch",
+    ):
+        apply_edit(conn, request, ref)
+with right:
+    jobs_view.in_flight_panel(conn, ["edit"])
+    latest_compare(conn)
+    jobs_view.results_panel(conn, ["edit"], PREFIX, show_in_flight=False)
