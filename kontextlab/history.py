@@ -26,10 +26,11 @@ from sqlalchemy.engine import Connection, Engine
 from kontextlab.api import AssetItem
 from kontextlab.payloads import NO_STYLE
 
-Kind = Literal["create", "edit", "upscale"]
+Kind = Literal["create", "edit", "upscale", "upload"]
 Status = Literal["queued", "active", "completed", "failed"]
 Order = Literal["newest", "oldest", "prompt", "status", "expires"]
-KINDS: tuple[str, ...] = ("create", "edit", "upscale")
+# "upload" rows record a reference picture, so that edits of it have a parent in lineage.
+KINDS: tuple[str, ...] = ("create", "edit", "upscale", "upload")
 STATUSES: tuple[str, ...] = ("queued", "active", "completed", "failed")
 ACTIVE_STATUSES: tuple[str, ...] = ("queued", "active")
 FINAL_STATUSES: tuple[str, ...] = ("completed", "failed")

@@ -1,0 +1,398 @@
+"""The history store on SQLite and PostgreSQL: records, scoping, filters, paging, concurrency."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from kontextlab.accounts import DEFAULT_SECRET, SECRET_ENV, account_key
+from kontextlab.history import (
+    ACTIVE_STATUSES,
+    DATAFRAME_COLUMNS,
+    HistoryStore,
+    JobRecord,
+    normalize_url,
+)
+
+A, B = "a" * 64, "b" * 64
+T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+pytest_plugins = ["tests.pgfixture"]
+REPO = Path(__file__).resolve().parent.parent
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime = T0):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def create(prompt: str = "A red fox in snow", **extra: object) -> dict[str, object]:
+    return {"prompt": prompt, "aspectRatio": "16:9", **extra}
+
+
+def add(store: HistoryStore, key: str = A, kind: str = "create", **payload: object) -> str:
+    return store.add_job(account_key=key, kind=kind, request=create(**payload))  # type: ignore[arg-type]
+
+
+def finish(store: HistoryStore, rid: str, job_id: str, **changes: object) -> None:
+    store.update_job(rid, status="active", job_id=job_id)
+    store.update_job(rid, status="completed", asset_url=f"https://cdn.test/{job_id}.png", **changes)
+
+
+# ---------------------------------------------------------------- account keys
+
+
+def test_account_key_is_a_keyed_hash_that_hides_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    token = "user:1234-secret-token"
+    key = account_key(token)
+    assert len(key) == 64 and token not in key
+    assert key == account_key(f"  {token}\n") == account_key(token, DEFAULT_SECRET)
+    assert key != account_key("user:1234-other-token")
+    assert key != account_key(token, b"another secret")
+    monkeypatch.setenv(SECRET_ENV, "deployment secret")
+    assert account_key(token) == account_key(token, b"deployment secret") != key
+
+
+# ---------------------------------------------------------------- one job's life
+
+
+def test_add_job_records_a_queued_job_with_its_settings(store: HistoryStore) -> None:
+    rid = store.add_job(
+        account_key=A,
+        kind="create",
+        request=create("A red fox", style="anime", seed=42, model="flux", aspectRatio="1:1"),
+    )
+    record = store.get(rid, A)
+    assert isinstance(record, JobRecord)
+    assert (record.status, record.kind, record.prompt, record.style) == (
+        "queued",
+        "create",
+        "A red fox",
+        "anime",
+    )
+    assert (record.aspect_ratio, record.seed, record.model) == ("1:1", 42, "flux")
+    assert record.request["prompt"] == "A red fox" and record.request["seed"] == 42
+    assert record.created_at.tzinfo is not None
+    assert abs(record.created_at - datetime.now(UTC)) < timedelta(minutes=1)
+    assert record.is_active and record.duration is None and not record.link_valid()
+    assert not record.has_thumbnail and store.thumbnail(rid, A) is None
+
+
+def test_add_job_rejects_an_unknown_kind(store: HistoryStore) -> None:
+    with pytest.raises(ValueError, match="kind"):
+        add(store, kind="remix")
+
+
+def test_update_job_walks_a_job_to_completion(store_url: str) -> None:
+    clock = Clock()
+    store = HistoryStore(store_url, clock=clock)
+    rid = add(store, seed=None)
+    clock.advance(seconds=2)
+    store.update_job(rid, status="active", job_id="email:x@y.z:1-type:image", progress=30.0)
+    clock.advance(seconds=10)
+    expires = T0 + timedelta(hours=1)
+    store.update_job(
+        rid,
+        status="completed",
+        progress=100.0,
+        seed=987654321012,
+        asset_url="https://cdn.test/1.png",
+        url_expires_at=expires,
+        file_id="file-1",
+        mime_type="image/png",
+        width=1344,
+        height=768,
+        thumbnail=b"\x89PNG thumb",
+        image=b"\x89PNG full",
+    )
+    record = store.get(rid, A)
+    assert record is not None
+    assert (record.status, record.progress, record.seed) == ("completed", 100.0, 987654321012)
+    assert record.started_at == T0 + timedelta(seconds=2)
+    assert record.completed_at == T0 + timedelta(seconds=12)
+    assert record.duration == 10.0 and record.updated_at == clock.now
+    assert record.url_expires_at == expires and record.link_valid(T0)
+    assert not record.link_valid(expires + timedelta(seconds=1))
+    assert (record.width, record.height, record.mime_type) == (1344, 768, "image/png")
+    assert record.has_thumbnail and record.has_image and not record.is_active
+    assert store.thumbnail(rid, A) == b"\x89PNG thumb" and store.image(rid, A) == b"\x89PNG full"
+    store.close()
+
+
+def test_update_job_keeps_explicit_times_and_drops_an_image_over_budget(
+    store: HistoryStore,
+) -> None:
+    rid = add(store)
+    store.update_job(rid, image=b"big", thumbnail=b"small")
+    store.update_job(rid, image=None, started_at=T0, completed_at=T0 + timedelta(seconds=5))
+    store.update_job(rid, status="failed", message="The job failed upstream.", error_kind="Job")
+    record = store.get(rid, A)
+    assert record is not None and record.status == "failed"
+    assert record.duration == 5.0 and record.message == "The job failed upstream."
+    assert store.image(rid, A) is None and not record.has_image
+    assert store.thumbnail(rid, A) == b"small" and record.has_thumbnail
+
+
+def test_update_job_refuses_unknown_fields_and_statuses(store: HistoryStore) -> None:
+    rid = add(store)
+    with pytest.raises(TypeError, match="token"):
+        store.update_job(rid, token="secret")
+    with pytest.raises(ValueError, match="status"):
+        store.update_job(rid, status="done")
+    assert store.update_job("0" * 32, status="failed") is False
+    assert store.update_job(rid, progress=5.0) is True
+
+
+def test_tokens_never_reach_the_database_file(tmp_path: Path) -> None:
+    token = "user:4242-Very-Secret-Token-Value"
+    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    key = account_key(token)
+    rid = store.add_job(account_key=key, kind="create", request={"prompt": "a cat", "token": token})
+    store.update_job(rid, status="completed", job_id="J", thumbnail=b"x")
+    assert "token" not in store.get(rid, key).request  # type: ignore[union-attr]
+    store.export_json(key)
+    store.close()
+    files = list(tmp_path.iterdir())
+    assert files and all(token.encode() not in f.read_bytes() for f in files)
+    assert any(key.encode() in f.read_bytes() for f in files)
+
+
+# ---------------------------------------------------------------- scoping
+
+
+def test_every_read_is_scoped_to_the_account_key(store: HistoryStore) -> None:
+    mine = add(store, A, prompt="mine")
+    theirs = add(store, B, prompt="theirs")
+    finish(store, mine, "JA", thumbnail=b"a", image=b"A")
+    finish(store, theirs, "JB", thumbnail=b"b", image=b"B", file_id="fb")
+    assert store.get(theirs, A) is None and store.get(mine, A) is not None
+    assert [r.prompt for r in store.list(A)] == ["mine"]
+    assert store.count(A) == 1 and store.count(B) == 1 and store.count("c" * 64) == 0
+    assert list(store.dataframe(A)["prompt"]) == ["mine"]
+    assert store.thumbnail(theirs, A) is None and store.image(theirs, A) is None
+    assert store.thumbnails(A, [mine, theirs]) == {mine: b"a"}
+    assert store.find_by_job_id(A, "JB") is None and store.find_by_job_id(B, "JB") is not None
+    assert store.lineage(theirs, A) == [] and store.completed_with_images(A) == []
+    assert store.delete(theirs, A) is False and store.get(theirs, B) is not None
+    assert store.delete(theirs, B) is True and store.get(theirs, B) is None
+    assert store.thumbnails(B, [theirs]) == {}
+
+
+# ---------------------------------------------------------------- filters, order, paging
+
+
+@pytest.fixture
+def mixed(store_url: str) -> HistoryStore:
+    """Eight jobs an hour apart: kinds, statuses and styles mixed, one other account."""
+    clock = Clock()
+    store = HistoryStore(store_url, clock=clock)
+    plan = [
+        ("create", "completed", "anime", "A Red fox in the snow"),
+        ("create", "failed", None, "a blue whale, 100% ocean"),
+        ("edit", "completed", None, "make the fox wear a red_hat"),
+        ("upscale", "active", None, "sharper fox"),
+        ("create", "queued", "film_noir", "Detective in the rain"),
+        ("create", "completed", "anime", "City at night"),
+        ("edit", "failed", None, "remove the whale"),
+        ("create", "completed", "cinematic", "red sunrise over hills"),
+    ]
+    for kind, status, style, prompt in plan:
+        payload = create(prompt, **({"style": style} if style else {}))
+        rid = store.add_job(account_key=A, kind=kind, request=payload)  # type: ignore[arg-type]
+        if status != "queued":
+            store.update_job(rid, status=status)
+        clock.advance(hours=1)
+    store.add_job(account_key=B, kind="create", request=create("red fox of someone else"))
+    return store
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, 8),
+        ({"search": "fox"}, 3),
+        ({"search": "RED fox"}, 2),
+        ({"search": "100%"}, 1),
+        ({"search": "%"}, 1),
+        ({"search": "red_hat"}, 1),
+        ({"search": "_"}, 1),
+        ({"search": "zebra"}, 0),
+        ({"kinds": ["edit"]}, 2),
+        ({"kinds": ["create", "upscale"]}, 6),
+        ({"statuses": ["completed"]}, 4),
+        ({"statuses": list(ACTIVE_STATUSES)}, 2),
+        ({"styles": ["anime"]}, 2),
+        ({"styles": ["base"]}, 4),
+        ({"styles": ["none", "cinematic"]}, 5),
+        ({"since": T0 + timedelta(hours=6)}, 2),
+        ({"until": T0 + timedelta(hours=2)}, 2),
+        ({"since": T0 + timedelta(hours=1), "until": T0 + timedelta(hours=3)}, 2),
+        ({"search": "fox", "kinds": ["edit"], "statuses": ["completed"]}, 1),
+    ],
+)
+def test_each_filter_counts_lists_and_frames_the_same_rows(
+    mixed: HistoryStore, filters: dict[str, object], expected: int
+) -> None:
+    records = mixed.list(A, **filters)
+    assert mixed.count(A, **filters) == expected == len(records)
+    assert list(mixed.dataframe(A, **filters)["id"]) == [r.id for r in records]
+
+
+def test_search_finds_words_in_any_order_and_case(mixed: HistoryStore) -> None:
+    prompts = {r.prompt for r in mixed.list(A, search="FOX red")}
+    assert prompts == {"A Red fox in the snow", "make the fox wear a red_hat"}
+
+
+def test_orders(mixed: HistoryStore) -> None:
+    newest = [r.prompt for r in mixed.list(A)]
+    assert newest[0] == "red sunrise over hills" and newest[-1] == "A Red fox in the snow"
+    assert [r.prompt for r in mixed.list(A, order="oldest")] == newest[::-1]
+    by_prompt = [r.prompt for r in mixed.list(A, order="prompt")]
+    assert by_prompt == sorted(newest, key=str.lower)
+    statuses = [r.status for r in mixed.list(A, order="status")]
+    assert statuses == sorted(statuses)
+    with pytest.raises(ValueError, match="order"):
+        mixed.list(A, order="random")  # type: ignore[arg-type]
+
+
+def test_paging_covers_every_row_once(mixed: HistoryStore) -> None:
+    pages = [mixed.list(A, limit=3, offset=o) for o in (0, 3, 6)]
+    assert [len(p) for p in pages] == [3, 3, 2]
+    ids = [r.id for page in pages for r in page]
+    assert ids == [r.id for r in mixed.list(A)]
+    frames = [mixed.dataframe(A, limit=3, offset=o, search="fox") for o in (0, 3)]
+    assert [len(f) for f in frames] == [3, 0]
+
+
+def test_dataframe_has_typed_columns_even_when_empty(mixed: HistoryStore) -> None:
+    empty = mixed.dataframe("c" * 64)
+    assert list(empty.columns) == list(DATAFRAME_COLUMNS) and empty.empty
+    rid = mixed.list(A, statuses=["completed"], limit=1)[0].id
+    mixed.update_job(rid, started_at=T0, completed_at=T0 + timedelta(seconds=7.5), seed=3)
+    frame = mixed.dataframe(A, limit=50)
+    assert list(frame.columns) == list(DATAFRAME_COLUMNS) and len(frame) == 8
+    row = frame.set_index("id").loc[rid]
+    assert row["duration_s"] == 7.5 and row["seed"] == 3
+    assert str(frame["created_at"].dt.tz) == "UTC"
+    assert frame["created_at"].is_monotonic_decreasing
+
+
+def test_in_flight_lists_queued_and_active_jobs(mixed: HistoryStore) -> None:
+    mine = mixed.in_flight(A)
+    assert sorted(r.status for r in mine) == ["active", "queued"]
+    assert all(r.is_active for r in mine)
+    assert len(mixed.in_flight()) == 3  # B's queued job too
+
+
+# ---------------------------------------------------------------- lineage and references
+
+
+def test_lineage_follows_parents_and_upscales_inherit_the_prompt(store: HistoryStore) -> None:
+    root = add(store, prompt="a lighthouse", style="vintage", seed=5)
+    finish(store, root, "J1", file_id="f1", thumbnail=b"t1")
+    edit = store.add_job(account_key=A, kind="edit", request=create("add a storm"), parent_id=root)
+    finish(store, edit, "J2", file_id="f2")
+    upscale = store.add_job(account_key=A, kind="upscale", request={"jobId": "J2"}, parent_id=edit)
+    chain = store.lineage(upscale, A)
+    assert [r.id for r in chain] == [root, edit, upscale]
+    assert chain[-1].prompt == "add a storm" and chain[-1].kind == "upscale"
+    assert store.lineage(root, A) == [store.get(root, A)]
+    assert store.delete(edit, A)
+    assert [r.id for r in store.lineage(upscale, A)] == [upscale]
+
+
+def test_completed_with_images_offers_finished_results_with_a_file(store: HistoryStore) -> None:
+    done = add(store, prompt="done")
+    finish(store, done, "J1", file_id="f1", thumbnail=b"t")
+    no_file = add(store, prompt="no file id")
+    finish(store, no_file, "J2")
+    failed = add(store, prompt="failed")
+    store.update_job(failed, status="failed", file_id="f3")
+    assert [r.id for r in store.completed_with_images(A, limit=5)] == [done]
+
+
+# ---------------------------------------------------------------- concurrency
+
+
+def _writer(store: HistoryStore, key: str, count: int, errors: list[BaseException]) -> None:
+    try:
+        for n in range(count):
+            rid = add(store, key, prompt=f"{key[:1]} job {n}")
+            store.update_job(rid, status="active", job_id=f"{key[:1]}-{n}")
+            store.update_job(rid, status="completed", thumbnail=bytes([n % 256]) * 200)
+    except BaseException as exc:
+        errors.append(exc)
+
+
+def test_two_threads_and_two_accounts_write_at_once_and_nothing_is_lost(
+    store: HistoryStore,
+) -> None:
+    count = 60
+    errors: list[BaseException] = []
+    threads = [threading.Thread(target=_writer, args=(store, k, count, errors)) for k in (A, B)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    for key in (A, B):
+        assert store.count(key) == count
+        assert store.count(key, statuses=["completed"]) == count
+        assert len({r.job_id for r in store.list(key)}) == count
+        assert all(r.has_thumbnail for r in store.list(key))
+
+
+PROCESS_WRITER = """
+import sys
+from kontextlab.history import HistoryStore
+store = HistoryStore(sys.argv[1])
+for n in range(40):
+    rid = store.add_job(account_key=sys.argv[2], kind="create", request={"prompt": f"p{n}"})
+    store.update_job(rid, status="completed", job_id=f"{sys.argv[2]}-{n}", thumbnail=b"t" * 500)
+"""
+
+
+def test_two_processes_write_one_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    HistoryStore(url).close()
+    env = {"PYTHONPATH": str(REPO)}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", PROCESS_WRITER, url, key], env=env)
+        for key in (A, B)
+    ]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    store = HistoryStore(url)
+    assert store.count(A, statuses=["completed"]) == 40 == store.count(B)
+    store.close()
+
+
+def test_in_memory_sqlite_is_shared_by_threads() -> None:
+    store = HistoryStore("sqlite://")
+    errors: list[BaseException] = []
+    threads = [threading.Thread(target=_writer, args=(store, k, 20, errors)) for k in (A, B)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors and store.count(A) == 20 == store.count(B)
+
+
+def test_plain_postgresql_urls_use_the_installed_driver() -> None:
+    assert normalize_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert normalize_url("postgresql://h/db") == "postgresql+psycopg://h/db"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert "secret" not in repr(HistoryStore("sqlite://"))
