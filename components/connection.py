@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -11,7 +12,7 @@ from kontextlab import api
 from kontextlab.accounts import account_key
 from kontextlab.config import Settings, load_settings
 from kontextlab.history import HistoryStore
-from kontextlab.jobs import JobRunner
+from kontextlab.jobs import JobRunner, RunnerSettings
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,7 @@ DEMO_BANNER = (
     "**Demo mode:** images are drawn locally by the built-in emulator; add a useapi.net token "
     "to generate with FLUX.1 Kontext."
 )
+DEMO_JOB_SECONDS = 4.0
 BACKEND_DEMO = "Demo (built-in emulator)"
 BACKEND_LIVE = "useapi.net (FLUX.1 Kontext)"
 
@@ -50,7 +52,9 @@ def history_store(url: str) -> HistoryStore:
 
 @st.cache_resource(show_spinner=False)
 def job_runner(url: str) -> JobRunner:
-    return JobRunner(history_store(url))
+    # KONTEXTLAB_POLL_INTERVAL lets tests and benchmarks follow jobs faster than once a second.
+    interval = float(os.environ.get("KONTEXTLAB_POLL_INTERVAL") or RunnerSettings.poll_interval)
+    return JobRunner(history_store(url), RunnerSettings(poll_interval=interval))
 
 
 @st.cache_resource(show_spinner="Starting the demo emulator…")
@@ -58,7 +62,8 @@ def demo_backend() -> tuple[str, str]:
     """Start the bundled emulator once per server process; returns (base_url, token)."""
     from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
 
-    emulator = Emulator(EmulatorConfig(job_seconds=4.0))
+    seconds = float(os.environ.get("KONTEXTLAB_DEMO_JOB_SECONDS") or DEMO_JOB_SECONDS)
+    emulator = Emulator(EmulatorConfig(job_seconds=seconds))
     return emulator.start(), DEMO_TOKEN
 
 

@@ -1,0 +1,96 @@
+"""Shared helpers for the AppTest suites: a fast emulator, an isolated app environment."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from kontextlab.accounts import account_key
+from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
+from kontextlab.history import HistoryStore
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "streamlit_app.py")
+SECOND_TOKEN = "kontextlab-second-person"
+
+
+class AppEnv:
+    """One isolated app: its emulator, its history database, its token."""
+
+    def __init__(self, emulator: Emulator, base_url: str, db_url: str, token: str):
+        self.emulator = emulator
+        self.base_url = base_url
+        self.db_url = db_url
+        self.token = token
+        self.store = HistoryStore(db_url)
+
+    @property
+    def key(self) -> str:
+        return account_key(self.token)
+
+    def app(self, page: str | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.run()
+        if page:
+            at.switch_page(page)
+            at.run()
+        return at
+
+    def wait_idle(self, timeout: float = 20.0, key: str | None = None) -> None:
+        """Wait until no job of this account is queued or active."""
+        deadline = time.monotonic() + timeout
+        while self.store.in_flight(key or self.key):
+            if time.monotonic() > deadline:
+                raise AssertionError("jobs still in flight")
+            time.sleep(0.05)
+
+    def latest(self, kind: str | None = None):
+        rows = self.store.list(self.key, kinds=[kind] if kind else None, limit=1)
+        return rows[0] if rows else None
+
+
+def fast_config(**overrides: object) -> EmulatorConfig:
+    values: dict = {
+        "job_seconds": 0.3,
+        "poll_tick": 0.05,
+        "url_lifetime": 3600.0,
+        "tokens": (DEMO_TOKEN, SECOND_TOKEN),
+    }
+    values.update(overrides)
+    return EmulatorConfig(**values)
+
+
+@pytest.fixture
+def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]:
+    emulator = Emulator(fast_config())
+    base_url = emulator.start()
+    db_url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    for name, value in {
+        "USEAPI_TOKEN": DEMO_TOKEN,
+        "USEAPI_BASE_URL": base_url,
+        "KONTEXTLAB_DATABASE_URL": db_url,
+        "KONTEXTLAB_POLL_INTERVAL": "0.05",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("USEAPI_EMAIL", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    env = AppEnv(emulator, base_url, db_url, DEMO_TOKEN)
+    yield env
+    env.wait_idle(timeout=10)
+    emulator.stop()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def texts(at: AppTest) -> str:
+    """Everything a user reads on the page, as one string."""
+    parts = []
+    for kind in ("markdown", "caption", "error", "info", "warning", "success", "title"):
+        parts.extend(str(e.value) for e in getattr(at, kind))
+    return "\n".join(parts)
