@@ -40,6 +40,7 @@ SEED_MAX = 2**32 - 1
 POLL_MIN, POLL_MAX = 1, 20
 POLL_TICK_SECONDS = 3
 MAX_JOBS_MIN, MAX_JOBS_MAX = 1, 100
+NO_SOURCE = "Please choose the image to edit: upload a picture or pick one of your results."
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,18 @@ class _Checker:
     def fail(self, field: str, message: str) -> None:
         self.errors.append(FieldError(field, message))
 
-    def text(self, field: str, value: Any, label: str, limit: int, required: bool = False) -> None:
+    def text(
+        self,
+        field: str,
+        value: Any,
+        label: str,
+        limit: int,
+        required: bool = False,
+        missing: str | None = None,
+    ) -> None:
         if _blank(value):
             if required:
-                self.fail(field, f"Please enter {label}.")
+                self.fail(field, missing or f"Please enter {label}.")
             return
         if not isinstance(value, str):
             self.fail(field, f"{label.capitalize()} must be text.")
@@ -291,6 +300,7 @@ class EditRequest(_Request):
             "the image to edit",
             TEXT_LIMIT,
             required=True,
+            missing=NO_SOURCE,
         )
         c.text("reference_asset_id2", self.reference_asset_id2, "the second reference", TEXT_LIMIT)
         c.text("reference_asset_id3", self.reference_asset_id3, "the third reference", TEXT_LIMIT)
