@@ -760,7 +760,7 @@ def _page(query: sa.Select[Any], limit: int | None, offset: int) -> sa.Select[An
 def _frame(rows: Sequence[sa.Row[Any]], names: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=names)
     for column in ("created_at", "completed_at", "url_expires_at", "started_at"):
-        frame[column] = pd.to_datetime(frame[column], utc=True)
+        frame[column] = pd.to_datetime(frame[column], utc=True).astype("datetime64[us, UTC]")
     start = frame["started_at"].fillna(frame["created_at"])
     frame["duration_s"] = (frame["completed_at"] - start).dt.total_seconds().clip(lower=0)
     for column in ("seed", "width", "height"):

@@ -15,8 +15,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,7 +116,7 @@ def empty_tables(store: HistoryStore) -> None:
         pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
     ]
 )
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty history database URL on each backend."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'history.sqlite3'}"
@@ -128,7 +129,19 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[HistoryStore]:
-    opened = HistoryStore(store_url)
-    yield opened
-    opened.close()
+def open_history(history_url: str) -> Iterator[Callable[..., HistoryStore]]:
+    """Opens stores on this test's database (e.g. with a fake clock); closes them after."""
+    opened: list[HistoryStore] = []
+
+    def open_store(**options: Any) -> HistoryStore:
+        opened.append(HistoryStore(history_url, **options))
+        return opened[-1]
+
+    yield open_store
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def history(open_history: Callable[..., HistoryStore]) -> HistoryStore:
+    return open_history()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -70,13 +71,13 @@ def test_account_key_is_a_keyed_hash_that_hides_the_token(monkeypatch: pytest.Mo
 # ---------------------------------------------------------------- one job's life
 
 
-def test_add_job_records_a_queued_job_with_its_settings(store: HistoryStore) -> None:
-    rid = store.add_job(
+def test_add_job_records_a_queued_job_with_its_settings(history: HistoryStore) -> None:
+    rid = history.add_job(
         account_key=A,
         kind="create",
         request=create("A red fox", style="anime", seed=42, model="flux", aspectRatio="1:1"),
     )
-    record = store.get(rid, A)
+    record = history.get(rid, A)
     assert isinstance(record, JobRecord)
     assert (record.status, record.kind, record.prompt, record.style) == (
         "queued",
@@ -89,23 +90,23 @@ def test_add_job_records_a_queued_job_with_its_settings(store: HistoryStore) -> 
     assert record.created_at.tzinfo is not None
     assert abs(record.created_at - datetime.now(UTC)) < timedelta(minutes=1)
     assert record.is_active and record.duration is None and not record.link_valid()
-    assert not record.has_thumbnail and store.thumbnail(rid, A) is None
+    assert not record.has_thumbnail and history.thumbnail(rid, A) is None
 
 
-def test_add_job_rejects_an_unknown_kind(store: HistoryStore) -> None:
+def test_add_job_rejects_an_unknown_kind(history: HistoryStore) -> None:
     with pytest.raises(ValueError, match="kind"):
-        add(store, kind="remix")
+        add(history, kind="remix")
 
 
-def test_update_job_walks_a_job_to_completion(store_url: str) -> None:
+def test_update_job_walks_a_job_to_completion(open_history: Callable[..., HistoryStore]) -> None:
     clock = Clock()
-    store = HistoryStore(store_url, clock=clock)
-    rid = add(store, seed=None)
+    history = open_history(clock=clock)
+    rid = add(history, seed=None)
     clock.advance(seconds=2)
-    store.update_job(rid, status="active", job_id="email:x@y.z:1-type:image", progress=30.0)
+    history.update_job(rid, status="active", job_id="email:x@y.z:1-type:image", progress=30.0)
     clock.advance(seconds=10)
     expires = T0 + timedelta(hours=1)
-    store.update_job(
+    history.update_job(
         rid,
         status="completed",
         progress=100.0,
@@ -119,7 +120,7 @@ def test_update_job_walks_a_job_to_completion(store_url: str) -> None:
         thumbnail=b"\x89PNG thumb",
         image=b"\x89PNG full",
     )
-    record = store.get(rid, A)
+    record = history.get(rid, A)
     assert record is not None
     assert (record.status, record.progress, record.seed) == ("completed", 100.0, 987654321012)
     assert record.started_at == T0 + timedelta(seconds=2)
@@ -129,43 +130,46 @@ def test_update_job_walks_a_job_to_completion(store_url: str) -> None:
     assert not record.link_valid(expires + timedelta(seconds=1))
     assert (record.width, record.height, record.mime_type) == (1344, 768, "image/png")
     assert record.has_thumbnail and record.has_image and not record.is_active
-    assert store.thumbnail(rid, A) == b"\x89PNG thumb" and store.image(rid, A) == b"\x89PNG full"
-    store.close()
+    assert (
+        history.thumbnail(rid, A) == b"\x89PNG thumb" and history.image(rid, A) == b"\x89PNG full"
+    )
 
 
 def test_update_job_keeps_explicit_times_and_drops_an_image_over_budget(
-    store: HistoryStore,
+    history: HistoryStore,
 ) -> None:
-    rid = add(store)
-    store.update_job(rid, image=b"big", thumbnail=b"small")
-    store.update_job(rid, image=None, started_at=T0, completed_at=T0 + timedelta(seconds=5))
-    store.update_job(rid, status="failed", message="The job failed upstream.", error_kind="Job")
-    record = store.get(rid, A)
+    rid = add(history)
+    history.update_job(rid, image=b"big", thumbnail=b"small")
+    history.update_job(rid, image=None, started_at=T0, completed_at=T0 + timedelta(seconds=5))
+    history.update_job(rid, status="failed", message="The job failed upstream.", error_kind="Job")
+    record = history.get(rid, A)
     assert record is not None and record.status == "failed"
     assert record.duration == 5.0 and record.message == "The job failed upstream."
-    assert store.image(rid, A) is None and not record.has_image
-    assert store.thumbnail(rid, A) == b"small" and record.has_thumbnail
+    assert history.image(rid, A) is None and not record.has_image
+    assert history.thumbnail(rid, A) == b"small" and record.has_thumbnail
 
 
-def test_update_job_refuses_unknown_fields_and_statuses(store: HistoryStore) -> None:
-    rid = add(store)
+def test_update_job_refuses_unknown_fields_and_statuses(history: HistoryStore) -> None:
+    rid = add(history)
     with pytest.raises(TypeError, match="token"):
-        store.update_job(rid, token="secret")
+        history.update_job(rid, token="secret")
     with pytest.raises(ValueError, match="status"):
-        store.update_job(rid, status="done")
-    assert store.update_job("0" * 32, status="failed") is False
-    assert store.update_job(rid, progress=5.0) is True
+        history.update_job(rid, status="done")
+    assert history.update_job("0" * 32, status="failed") is False
+    assert history.update_job(rid, progress=5.0) is True
 
 
 def test_tokens_never_reach_the_database_file(tmp_path: Path) -> None:
     token = "user:4242-Very-Secret-Token-Value"
-    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    history = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
     key = account_key(token)
-    rid = store.add_job(account_key=key, kind="create", request={"prompt": "a cat", "token": token})
-    store.update_job(rid, status="completed", job_id="J", thumbnail=b"x")
-    assert "token" not in store.get(rid, key).request  # type: ignore[union-attr]
-    store.export_json(key)
-    store.close()
+    rid = history.add_job(
+        account_key=key, kind="create", request={"prompt": "a cat", "token": token}
+    )
+    history.update_job(rid, status="completed", job_id="J", thumbnail=b"x")
+    assert "token" not in history.get(rid, key).request  # type: ignore[union-attr]
+    history.export_json(key)
+    history.close()
     files = list(tmp_path.iterdir())
     assert files and all(token.encode() not in f.read_bytes() for f in files)
     assert any(key.encode() in f.read_bytes() for f in files)
@@ -174,32 +178,32 @@ def test_tokens_never_reach_the_database_file(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- scoping
 
 
-def test_every_read_is_scoped_to_the_account_key(store: HistoryStore) -> None:
-    mine = add(store, A, prompt="mine")
-    theirs = add(store, B, prompt="theirs")
-    finish(store, mine, "JA", thumbnail=b"a", image=b"A")
-    finish(store, theirs, "JB", thumbnail=b"b", image=b"B", file_id="fb")
-    assert store.get(theirs, A) is None and store.get(mine, A) is not None
-    assert [r.prompt for r in store.list(A)] == ["mine"]
-    assert store.count(A) == 1 and store.count(B) == 1 and store.count("c" * 64) == 0
-    assert list(store.dataframe(A)["prompt"]) == ["mine"]
-    assert store.thumbnail(theirs, A) is None and store.image(theirs, A) is None
-    assert store.thumbnails(A, [mine, theirs]) == {mine: b"a"}
-    assert store.find_by_job_id(A, "JB") is None and store.find_by_job_id(B, "JB") is not None
-    assert store.lineage(theirs, A) == [] and store.completed_with_images(A) == []
-    assert store.delete(theirs, A) is False and store.get(theirs, B) is not None
-    assert store.delete(theirs, B) is True and store.get(theirs, B) is None
-    assert store.thumbnails(B, [theirs]) == {}
+def test_every_read_is_scoped_to_the_account_key(history: HistoryStore) -> None:
+    mine = add(history, A, prompt="mine")
+    theirs = add(history, B, prompt="theirs")
+    finish(history, mine, "JA", thumbnail=b"a", image=b"A")
+    finish(history, theirs, "JB", thumbnail=b"b", image=b"B", file_id="fb")
+    assert history.get(theirs, A) is None and history.get(mine, A) is not None
+    assert [r.prompt for r in history.list(A)] == ["mine"]
+    assert history.count(A) == 1 and history.count(B) == 1 and history.count("c" * 64) == 0
+    assert list(history.dataframe(A)["prompt"]) == ["mine"]
+    assert history.thumbnail(theirs, A) is None and history.image(theirs, A) is None
+    assert history.thumbnails(A, [mine, theirs]) == {mine: b"a"}
+    assert history.find_by_job_id(A, "JB") is None and history.find_by_job_id(B, "JB") is not None
+    assert history.lineage(theirs, A) == [] and history.completed_with_images(A) == []
+    assert history.delete(theirs, A) is False and history.get(theirs, B) is not None
+    assert history.delete(theirs, B) is True and history.get(theirs, B) is None
+    assert history.thumbnails(B, [theirs]) == {}
 
 
 # ---------------------------------------------------------------- filters, order, paging
 
 
 @pytest.fixture
-def mixed(store_url: str) -> HistoryStore:
+def mixed(open_history: Callable[..., HistoryStore]) -> HistoryStore:
     """Eight jobs an hour apart: kinds, statuses and styles mixed, one other account."""
     clock = Clock()
-    store = HistoryStore(store_url, clock=clock)
+    history = open_history(clock=clock)
     plan = [
         ("create", "completed", "anime", "A Red fox in the snow"),
         ("create", "failed", None, "a blue whale, 100% ocean"),
@@ -212,12 +216,12 @@ def mixed(store_url: str) -> HistoryStore:
     ]
     for kind, status, style, prompt in plan:
         payload = create(prompt, **({"style": style} if style else {}))
-        rid = store.add_job(account_key=A, kind=kind, request=payload)  # type: ignore[arg-type]
+        rid = history.add_job(account_key=A, kind=kind, request=payload)  # type: ignore[arg-type]
         if status != "queued":
-            store.update_job(rid, status=status)
+            history.update_job(rid, status=status)
         clock.advance(hours=1)
-    store.add_job(account_key=B, kind="create", request=create("red fox of someone else"))
-    return store
+    history.add_job(account_key=B, kind="create", request=create("red fox of someone else"))
+    return history
 
 
 @pytest.mark.parametrize(
@@ -301,28 +305,32 @@ def test_in_flight_lists_queued_and_active_jobs(mixed: HistoryStore) -> None:
 # ---------------------------------------------------------------- lineage and references
 
 
-def test_lineage_follows_parents_and_upscales_inherit_the_prompt(store: HistoryStore) -> None:
-    root = add(store, prompt="a lighthouse", style="vintage", seed=5)
-    finish(store, root, "J1", file_id="f1", thumbnail=b"t1")
-    edit = store.add_job(account_key=A, kind="edit", request=create("add a storm"), parent_id=root)
-    finish(store, edit, "J2", file_id="f2")
-    upscale = store.add_job(account_key=A, kind="upscale", request={"jobId": "J2"}, parent_id=edit)
-    chain = store.lineage(upscale, A)
+def test_lineage_follows_parents_and_upscales_inherit_the_prompt(history: HistoryStore) -> None:
+    root = add(history, prompt="a lighthouse", style="vintage", seed=5)
+    finish(history, root, "J1", file_id="f1", thumbnail=b"t1")
+    edit = history.add_job(
+        account_key=A, kind="edit", request=create("add a storm"), parent_id=root
+    )
+    finish(history, edit, "J2", file_id="f2")
+    upscale = history.add_job(
+        account_key=A, kind="upscale", request={"jobId": "J2"}, parent_id=edit
+    )
+    chain = history.lineage(upscale, A)
     assert [r.id for r in chain] == [root, edit, upscale]
     assert chain[-1].prompt == "add a storm" and chain[-1].kind == "upscale"
-    assert store.lineage(root, A) == [store.get(root, A)]
-    assert store.delete(edit, A)
-    assert [r.id for r in store.lineage(upscale, A)] == [upscale]
+    assert history.lineage(root, A) == [history.get(root, A)]
+    assert history.delete(edit, A)
+    assert [r.id for r in history.lineage(upscale, A)] == [upscale]
 
 
-def test_completed_with_images_offers_finished_results_with_a_file(store: HistoryStore) -> None:
-    done = add(store, prompt="done")
-    finish(store, done, "J1", file_id="f1", thumbnail=b"t")
-    no_file = add(store, prompt="no file id")
-    finish(store, no_file, "J2")
-    failed = add(store, prompt="failed")
-    store.update_job(failed, status="failed", file_id="f3")
-    assert [r.id for r in store.completed_with_images(A, limit=5)] == [done]
+def test_completed_with_images_offers_finished_results_with_a_file(history: HistoryStore) -> None:
+    done = add(history, prompt="done")
+    finish(history, done, "J1", file_id="f1", thumbnail=b"t")
+    no_file = add(history, prompt="no file id")
+    finish(history, no_file, "J2")
+    failed = add(history, prompt="failed")
+    history.update_job(failed, status="failed", file_id="f3")
+    assert [r.id for r in history.completed_with_images(A, limit=5)] == [done]
 
 
 # ---------------------------------------------------------------- concurrency
@@ -339,21 +347,21 @@ def _writer(store: HistoryStore, key: str, count: int, errors: list[BaseExceptio
 
 
 def test_two_threads_and_two_accounts_write_at_once_and_nothing_is_lost(
-    store: HistoryStore,
+    history: HistoryStore,
 ) -> None:
     count = 60
     errors: list[BaseException] = []
-    threads = [threading.Thread(target=_writer, args=(store, k, count, errors)) for k in (A, B)]
+    threads = [threading.Thread(target=_writer, args=(history, k, count, errors)) for k in (A, B)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     assert not errors
     for key in (A, B):
-        assert store.count(key) == count
-        assert store.count(key, statuses=["completed"]) == count
-        assert len({r.job_id for r in store.list(key)}) == count
-        assert all(r.has_thumbnail for r in store.list(key))
+        assert history.count(key) == count
+        assert history.count(key, statuses=["completed"]) == count
+        assert len({r.job_id for r in history.list(key)}) == count
+        assert all(r.has_thumbnail for r in history.list(key))
 
 
 PROCESS_WRITER = """
@@ -375,20 +383,20 @@ def test_two_processes_write_one_sqlite_file(tmp_path: Path) -> None:
         for key in (A, B)
     ]
     assert [p.wait(timeout=60) for p in procs] == [0, 0]
-    store = HistoryStore(url)
-    assert store.count(A, statuses=["completed"]) == 40 == store.count(B)
-    store.close()
+    history = HistoryStore(url)
+    assert history.count(A, statuses=["completed"]) == 40 == history.count(B)
+    history.close()
 
 
 def test_in_memory_sqlite_is_shared_by_threads() -> None:
-    store = HistoryStore("sqlite://")
+    history = HistoryStore("sqlite://")
     errors: list[BaseException] = []
-    threads = [threading.Thread(target=_writer, args=(store, k, 20, errors)) for k in (A, B)]
+    threads = [threading.Thread(target=_writer, args=(history, k, 20, errors)) for k in (A, B)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert not errors and store.count(A) == 20 == store.count(B)
+    assert not errors and history.count(A) == 20 == history.count(B)
 
 
 def test_plain_postgresql_urls_use_the_installed_driver() -> None:
