@@ -98,8 +98,11 @@ def _as_int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in ("+", "-") else text
+        if digits.isascii() and digits.isdigit():  # "²".isdigit() is True; int() refuses it
+            return int(text)
     return None
 
 
@@ -127,7 +130,7 @@ class _Checker:
                 self.fail(field, missing or f"Please enter {label}.")
             return
         if not isinstance(value, str):
-            self.fail(field, f"{label.capitalize()} must be text.")
+            self.fail(field, f"{label[0].upper()}{label[1:]} must be text.")
             return
         text = value.strip()
         if len(text) > limit:
@@ -160,7 +163,10 @@ class _Checker:
         if _blank(value):
             return
         text = value.strip() if isinstance(value, str) else ""
-        parts = urlparse(text)
+        try:
+            parts = urlparse(text)
+        except ValueError:  # e.g. "http://[::1": an unclosed IPv6 bracket
+            parts = urlparse("")
         if parts.scheme not in ("http", "https") or not parts.netloc or " " in text:
             self.fail(field, f"{label} must be a web address starting with http:// or https://.")
             return
@@ -260,7 +266,7 @@ class CreateRequest(_Request):
         style = None if self.style == NO_STYLE else self.style
         c.choice("style", style, "Style", STYLES)
         c.integer("reference_strength", self.reference_strength, "Reference strength", 0, 100)
-        flux_only = self.model not in (None, "", "flux")
+        flux_only = c.values.get("model", "flux") != "flux"
         if flux_only and "style" in c.values:
             c.fail("style", "Styles work only with the flux model.")
         if flux_only and "reference_strength" in c.values:
@@ -304,7 +310,7 @@ class EditRequest(_Request):
         )
         c.text("reference_asset_id2", self.reference_asset_id2, "the second reference", TEXT_LIMIT)
         c.text("reference_asset_id3", self.reference_asset_id3, "the third reference", TEXT_LIMIT)
-        if self.model in (None, "", "flux") and "reference_asset_id3" in c.values:
+        if c.values.get("model", "flux") == "flux" and "reference_asset_id3" in c.values:
             c.fail("reference_asset_id3", "A third reference image needs a model other than flux.")
         return c.done()
 
