@@ -1,0 +1,118 @@
+"""A local emulator of useapi.net's LTX Studio image API, served over real HTTP on loopback.
+
+    emu = Emulator(EmulatorConfig(job_seconds=0.2, poll_tick=0.05))
+    base_url = emu.start()          # "http://127.0.0.1:PORT/v1/ltxstudio"
+    emu.faults.add("images/flux-create", kind="status", status=503, count=3)
+    emu.stop()
+
+Fault route keys are listed in `kontextlab.emulator.faults`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from kontextlab.emulator.config import API_PREFIX, DEMO_EMAIL, DEMO_TOKEN, EmulatorConfig
+from kontextlab.emulator.faults import Fault, FaultPlan
+from kontextlab.emulator.server import EmulatorHTTPServer
+from kontextlab.emulator.state import World
+
+__all__ = ["DEMO_EMAIL", "DEMO_TOKEN", "Emulator", "EmulatorConfig", "Fault", "FaultPlan"]
+TICK = 0.02  # how often finished jobs are noticed, for webhooks and record expiry
+
+
+class Emulator:
+    def __init__(self, config: EmulatorConfig | None = None):
+        self.config = config or EmulatorConfig()
+        self.clock_offset = 0.0  # add seconds to make URLs, records and jobs age instantly
+        self.faults = FaultPlan()
+        self.requests: list[tuple[str, str, str]] = []  # (method, route key, path)
+        self._requests_lock = threading.Lock()
+        self.world = World(self.config, self.now)
+        self._server: EmulatorHTTPServer | None = None
+        self._threads: list[threading.Thread] = []
+        self.base_url = ""
+
+    def now(self) -> float:
+        return time.time() + self.clock_offset
+
+    # -- lifecycle
+
+    def start(self, port: int = 0, host: str = "127.0.0.1") -> str:
+        server = EmulatorHTTPServer((host, port), self)
+        self._server = server
+        origin = f"http://{host}:{server.server_address[1]}"
+        self.world.origin = origin
+        self.base_url = origin + API_PREFIX
+        serve = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
+        ticker = threading.Thread(target=self._tick_loop, daemon=True)
+        self._threads = [serve, ticker]
+        for thread in self._threads:
+            thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        server = self._server
+        if server is None:
+            return
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.world.pool.shutdown(wait=False, cancel_futures=True)
+        self._server = None
+
+    def __enter__(self) -> Emulator:
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1] if self._server else 0
+
+    def _tick_loop(self) -> None:
+        assert self._server is not None
+        stopping = self._server.stopping
+        while not stopping.wait(TICK):
+            for job in self.world.settle_all():
+                self.world.deliver(job)
+
+    # -- test knobs
+
+    def _record(self, method: str, route: str, path: str) -> None:
+        with self._requests_lock:
+            self.requests.append((method, route, path))
+
+    def calls(self, route: str, method: str | None = None) -> int:
+        """How many requests hit `route` (optionally only with `method`)."""
+        with self._requests_lock:
+            return sum(1 for m, r, _ in self.requests if r == route and method in (None, m))
+
+    def fail_next_job(self, message: str = "Generation failed") -> None:
+        with self.world.lock:
+            self.world.fail_next.append(message)
+
+    def set_credits(self, email: str, credits: int, token: str | None = None) -> None:
+        with self.world.lock:
+            for key, tenant in self.world.tenants.items():
+                if token in (None, key) and email in tenant.accounts:
+                    tenant.accounts[email].credits = credits
+
+    def credits(self, email: str, token: str = DEMO_TOKEN) -> int:
+        return self.world.tenants[token].accounts[email].credits
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's clock forward: jobs finish, URLs and records expire."""
+        self.clock_offset += seconds
+
+    @property
+    def webhooks(self) -> list[tuple[str, str]]:
+        """(replyUrl, outcome) of every webhook attempt."""
+        return list(self.world.webhooks)

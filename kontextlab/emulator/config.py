@@ -1,0 +1,32 @@
+"""Emulator knobs and the public demo credentials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEMO_TOKEN = "kontextlab-demo"  # public on purpose: it only opens the local emulator
+DEMO_EMAIL = "demo@kontextlab.app"
+API_PREFIX = "/v1/ltxstudio"
+FILES_PREFIX = "/_files/"
+CONTROL_PREFIX = "/_control/"
+COSTS = {"flux": 28, "flux-premium": 28, "nano-banana": 49, "upscale": 28}
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    job_seconds: float = 6.0  # how long a job stays active
+    poll_tick: float = 3.0  # the pollForResult tick
+    artifact_lag: float = 0.0  # seconds a completed job shows no artifact yet
+    tokens: tuple[str, ...] = (DEMO_TOKEN,)  # each token has its own accounts, jobs, assets
+    accounts: tuple[str, ...] | list[str] | None = None  # None → one account, DEMO_EMAIL
+    credits: int = 100_000
+    max_jobs: int = 5
+    url_lifetime: float = 3600.0
+    record_lifetime: float = 86400.0
+    test_mode: bool = False  # enables the HTTP control endpoints under /_control/
+    allow_webhook_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
+    render_workers: int = 2
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        return (DEMO_EMAIL,) if self.accounts is None else tuple(self.accounts)

@@ -1,0 +1,472 @@
+"""What the emulated service knows: accounts, jobs, files; and the rules it answers by.
+
+All mutable state lives in `World` behind one lock. Rendering runs in a small thread pool
+started at submit, so status polls only read a record and sign a URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import logging
+import math
+import random
+import re
+import secrets
+import threading
+import urllib.request
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+from PIL import Image, UnidentifiedImageError
+
+from kontextlab.emulator import renderer
+from kontextlab.emulator.config import COSTS, FILES_PREFIX, EmulatorConfig
+from kontextlab.payloads import SEED_MAX, InvalidRequest, request_from_payload
+
+log = logging.getLogger(__name__)
+JOB_ID = re.compile(r"^email:[^:]+:[0-9a-fA-F-]+-type:[a-z]+$")
+UPLOAD_LIMIT = 20 * 1024 * 1024
+UPLOAD_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+
+
+class ApiFailure(Exception):
+    """An error answer: `{"error": message, "code": status, **extra}`."""
+
+    def __init__(self, status: int, message: str, extra: dict | None = None, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra or {}
+        self.headers: dict[str, str] = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.message, **self.extra, "code": self.status}
+
+
+@dataclass
+class StoredFile:
+    file_id: str
+    key: str  # the id in the signed URL path
+    data: bytes
+    mime_type: str
+    type: str  # "artifact", "reference-image", "thumbnail"
+    thumbnail: StoredFile | None = None
+
+
+@dataclass
+class Account:
+    email: str
+    credits: int
+    max_jobs: int
+
+
+@dataclass
+class JobRecord:
+    job_id: str
+    generation_id: str
+    email: str
+    kind: str
+    created: float
+    seed: int
+    reply_url: str | None
+    reply_ref: str | None
+    render: Future | None
+    fail_message: str | None = None
+    state: str = "active"
+    done_at: float = 0.0
+    file: StoredFile | None = None
+    tracked: bool = True
+    notified: bool = False
+    owner_files: dict[str, StoredFile] = field(default_factory=dict)
+
+
+@dataclass
+class Tenant:
+    accounts: dict[str, Account]
+    jobs: dict[str, JobRecord] = field(default_factory=dict)
+    files: dict[str, StoredFile] = field(default_factory=dict)
+
+
+def _new_file(data: bytes, mime: str, kind: str) -> StoredFile:
+    key = uuid.uuid4().hex
+    suffix = mime if kind != "thumbnail" else f"thumbnail/{mime.split('/')[-1]}"
+    return StoredFile(f"asset:{key}-type:{suffix}", key, data, mime, kind)
+
+
+class World:
+    def __init__(self, config: EmulatorConfig, clock: Callable[[], float]):
+        self.config = config
+        self.clock = clock
+        self.origin = ""  # set by the server once it has a port
+        self.lock = threading.RLock()
+        self.secret = secrets.token_bytes(16)
+        self.tenants = {token: self._tenant() for token in config.tokens}
+        self.files_by_key: dict[str, StoredFile] = {}
+        self.fail_next: list[str] = []
+        self.webhooks: list[tuple[str, str]] = []
+        self.pool = ThreadPoolExecutor(config.render_workers, thread_name_prefix="emu-render")
+        self.changed = threading.Condition(self.lock)
+
+    def _tenant(self) -> Tenant:
+        cfg = self.config
+        return Tenant({e: Account(e, cfg.credits, cfg.max_jobs) for e in cfg.emails})
+
+    # -- identity
+
+    def tenant(self, authorization: str | None) -> Tenant:
+        scheme, _, token = (authorization or "").partition(" ")
+        tenant = self.tenants.get(token.strip()) if scheme.lower() == "bearer" else None
+        if tenant is None:
+            raise ApiFailure(401, "Unauthorized")
+        return tenant
+
+    def account_for(self, tenant: Tenant, email: str | None) -> Account:
+        if email:
+            if email not in tenant.accounts:
+                raise ApiFailure(400, f"Account {email} is not configured.")
+            return tenant.accounts[email]
+        if not tenant.accounts:
+            raise ApiFailure(400, "No LTX Studio account is configured.")
+        if len(tenant.accounts) > 1:
+            raise ApiFailure(
+                400, "Parameter email is required when more than one account is configured."
+            )
+        return next(iter(tenant.accounts.values()))
+
+    # -- jobs
+
+    def submit(self, tenant: Tenant, kind: str, payload: dict[str, Any]) -> JobRecord:
+        try:
+            values = request_from_payload(kind, payload).validate()
+        except InvalidRequest as exc:
+            raise ApiFailure(400, str(exc)) from exc
+        with self.lock:
+            self.settle_all()
+            account = self.account_for(tenant, values.get("email"))
+            self._check_capacity(tenant, account, values.get("max_jobs"))
+            model = values.get("model", "flux")
+            cost = COSTS["upscale" if kind == "upscale" else model]
+            work, problem = self._work(tenant, kind, values)
+            if account.credits < cost:
+                raise ApiFailure(402, "Insufficient credits")
+            account.credits -= cost
+            job = self._new_job(account, kind, values)
+            job.owner_files = tenant.files
+            job.fail_message = problem or (self.fail_next.pop(0) if self.fail_next else None)
+            if job.fail_message is None:
+                job.render = self.pool.submit(work, job.seed)
+            tenant.jobs[job.job_id] = job
+            return job
+
+    def _check_capacity(self, tenant: Tenant, account: Account, limit: int | None) -> None:
+        running = [j for j in tenant.jobs.values() if self._executing(j, account.email)]
+        limit = limit or account.max_jobs
+        if len(running) < limit:
+            return
+        soonest = min(j.created + self.config.job_seconds for j in running) - self.clock()
+        wait = min(30, max(1, math.ceil(soonest)))
+        raise ApiFailure(
+            429,
+            f"All {limit} job slots of {account.email} are busy; retry in {wait} s.",
+            {"executingJobs": [j.job_id for j in running]},
+            {"Retry-After": str(wait)},
+        )
+
+    @staticmethod
+    def _executing(job: JobRecord, email: str | None = None) -> bool:
+        return job.state == "active" and job.tracked and (email is None or job.email == email)
+
+    def _new_job(self, account: Account, kind: str, values: dict[str, Any]) -> JobRecord:
+        seed = values.get("seed")
+        return JobRecord(
+            job_id=f"email:{account.email}:{uuid.uuid4()}-type:image",
+            generation_id=f"gen_{uuid.uuid4().hex[:12]}",
+            email=account.email,
+            kind=kind,
+            created=self.clock(),
+            seed=seed if seed is not None else random.randint(0, SEED_MAX),
+            reply_url=values.get("reply_url"),
+            reply_ref=values.get("reply_ref"),
+            render=None,
+        )
+
+    def _work(self, tenant: Tenant, kind: str, v: dict[str, Any]):
+        """The render call for this job, or a reason the job will fail."""
+        if kind == "upscale":
+            source = tenant.jobs.get(v["job_id"])
+            if source is None or source.file is None:
+                raise ApiFailure(400, f"jobId {v['job_id']} is not a completed image job.")
+            data = source.file.data
+            return (lambda seed: renderer.render_upscale(data)), None
+        ref_id = v.get("reference_asset_id")
+        ref = tenant.files.get(ref_id) if ref_id else None
+        problem = f"Reference asset not found or expired: {ref_id}" if ref_id and not ref else None
+        args = (v["prompt"], v.get("aspect_ratio", "16:9"), v.get("model", "flux"))
+        if kind == "edit":
+            shot = (v.get("shot_type", ""), v.get("shot_angle", ""))
+            data = ref.data if ref else b""
+            return (
+                lambda seed: renderer.render_edit(data, args[0], seed, *args[1:], *shot)
+            ), problem
+        style, strength = v.get("style"), v.get("reference_strength", 50)
+        data = ref.data if ref else None
+        return (
+            lambda seed: renderer.render_create(args[0], seed, style, *args[1:], data, strength)
+        ), problem
+
+    def find_job(self, tenant: Tenant, job_id: str) -> JobRecord:
+        if not JOB_ID.match(job_id):
+            raise ApiFailure(400, f"Invalid jobId {job_id}")
+        with self.lock:
+            job = tenant.jobs.get(job_id)
+            if job is None or self._expired(job):
+                raise ApiFailure(404, "Job not found or has expired.")
+            self.settle(job)
+            return job
+
+    def _expired(self, job: JobRecord) -> bool:
+        return self.clock() >= job.created + self.config.record_lifetime
+
+    def settle(self, job: JobRecord) -> None:
+        """Move an active job on when its time has come (idempotent)."""
+        if job.state != "active" or self.clock() < job.created + self.config.job_seconds:
+            return
+        if job.fail_message is None and job.render is not None:
+            if not job.render.done():
+                return  # still drawing: stays active at 99 %
+            try:
+                rendered = job.render.result()
+                job.file = self._store_render(rendered)
+                job.owner_files[job.file.file_id] = job.file  # usable as a reference
+            except Exception as exc:  # a renderer bug must fail the job, not the server
+                log.exception("render failed")
+                job.fail_message = f"Rendering failed: {exc}"
+        job.state = "failed" if job.fail_message else "completed"
+        job.done_at = self.clock()
+        self.changed.notify_all()
+
+    def _store_render(self, rendered: renderer.Rendered) -> StoredFile:
+        stored = _new_file(rendered.data, rendered.mime_type, "artifact")
+        stored.thumbnail = _new_file(rendered.thumbnail, "image/jpeg", "thumbnail")
+        self._keep(stored)
+        self._keep(stored.thumbnail)
+        return stored
+
+    def _keep(self, stored: StoredFile) -> None:
+        self.files_by_key[stored.key] = stored
+
+    def settle_all(self) -> list[JobRecord]:
+        """Settle every job; return the finished ones whose webhook is still owed."""
+        owed = []
+        with self.lock:
+            for tenant in self.tenants.values():
+                for job in list(tenant.jobs.values()):
+                    self.settle(job)
+                    if self._finished(job) and not job.notified:
+                        job.notified = True
+                        owed.append(job)
+                    if self._expired(job):
+                        self._forget(tenant, job)
+        return owed
+
+    def _forget(self, tenant: Tenant, job: JobRecord) -> None:
+        del tenant.jobs[job.job_id]
+        if job.file:
+            tenant.files.pop(job.file.file_id, None)
+            self.files_by_key.pop(job.file.key, None)
+            if job.file.thumbnail:
+                self.files_by_key.pop(job.file.thumbnail.key, None)
+
+    def _finished(self, job: JobRecord) -> bool:
+        return job.state == "failed" or (job.state == "completed" and self._artifact_ready(job))
+
+    def _artifact_ready(self, job: JobRecord) -> bool:
+        return job.file is not None and self.clock() >= job.done_at + self.config.artifact_lag
+
+    def finished(self, job: JobRecord) -> bool:
+        with self.lock:
+            self.settle(job)
+            return self._finished(job)
+
+    # -- views
+
+    def job_view(self, job: JobRecord) -> dict[str, Any]:
+        with self.lock:
+            status: dict[str, Any] = {"type": job.state}
+            if job.state == "active":
+                elapsed = self.clock() - job.created
+                status["progress"] = min(
+                    99, int(100 * elapsed / max(self.config.job_seconds, 1e-6))
+                )
+            elif job.state == "completed":
+                status["progress"] = 100
+                if self._artifact_ready(job):
+                    status["artifact"] = self.sign(job.file)
+            else:
+                status["message"] = job.fail_message
+            out = {"status": status, **self.short_view(job)}
+            for key, value in (("replyRef", job.reply_ref), ("replyUrl", job.reply_url)):
+                if value:
+                    out[key] = value
+            out["code"] = 200
+            return out
+
+    @staticmethod
+    def short_view(job: JobRecord) -> dict[str, Any]:
+        # `seed` is our extension, so the app can show the seed actually used.
+        return {"jobId": job.job_id, "generationId": job.generation_id, "seed": job.seed}
+
+    def sign(self, stored: StoredFile) -> dict[str, Any]:
+        expires = int((self.clock() + self.config.url_lifetime) * 1000)
+        url = f"{self.origin}{FILES_PREFIX}{stored.key}?exp={expires}&sig={self._sig(stored.key, expires)}"
+        asset = {"type": stored.type, "fileId": stored.file_id, "mimeType": stored.mime_type}
+        if stored.type == "artifact":
+            asset["artifactSubtype"] = "emulator"
+        return {"assetUrl": url, "expirationDateString": str(expires), "asset": asset}
+
+    def _sig(self, key: str, expires: int) -> str:
+        return hmac.new(self.secret, f"{key}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def open_file(self, key: str, expires: str, sig: str) -> StoredFile:
+        if not expires.isdigit() or not hmac.compare_digest(sig, self._sig(key, int(expires))):
+            raise ApiFailure(403, "Invalid signature")
+        if self.clock() * 1000 >= int(expires):
+            raise ApiFailure(403, "Request has expired")
+        stored = self.files_by_key.get(key)
+        if stored is None:
+            raise ApiFailure(404, "No such object")
+        return stored
+
+    # -- uploads and lists
+
+    def upload(self, tenant: Tenant, query: dict[str, str], mime: str, body: bytes) -> dict:
+        if query.get("type") != "reference-image":
+            raise ApiFailure(400, "Parameter type must be reference-image.")
+        with self.lock:
+            self.account_for(tenant, query.get("email"))
+        if len(body) > UPLOAD_LIMIT:
+            raise ApiFailure(400, f"The file is {len(body):,} bytes; the limit is 20 MB.")
+        fmt = _image_format(body)
+        if fmt not in UPLOAD_FORMATS:
+            raise ApiFailure(400, "The file is not a PNG, JPEG or WebP image.")
+        stored = _new_file(body, UPLOAD_FORMATS[fmt], "reference-image")
+        with self.lock:
+            tenant.files[stored.file_id] = stored
+            self._keep(stored)
+            return self.sign(stored)
+
+    def list_assets(self, tenant: Tenant, query: dict[str, str]) -> dict[str, Any]:
+        page = _query_int(query, "page", 1, 1, 10_000)
+        limit = _query_int(query, "limit", 20, 1, 100)
+        with self.lock:
+            self.settle_all()
+            email = self.account_for(tenant, query.get("email")).email
+            jobs = [j for j in tenant.jobs.values() if j.email == email and j.file]
+            if query.get("filter", "images") != "images":
+                jobs = []
+            jobs.sort(key=lambda j: j.created, reverse=True)
+            chunk = jobs[(page - 1) * limit : page * limit]
+            items = [self._asset_item(j) for j in chunk]
+        meta = {
+            "totalItems": len(jobs),
+            "itemCount": len(items),
+            "itemsPerPage": limit,
+            "totalPages": max(1, math.ceil(len(jobs) / limit)),
+            "currentPage": page,
+        }
+        return {"items": items, "meta": meta}
+
+    def _asset_item(self, job: JobRecord) -> dict[str, Any]:
+        thumbs = {"large": self.sign(job.file.thumbnail)} if job.file.thumbnail else {}
+        return {
+            "id": job.file.file_id,
+            "jobId": job.job_id,
+            "signedAsset": self.sign(job.file),
+            "relatedAssets": {"thumbnails": thumbs},
+        }
+
+    # -- accounts and scheduler
+
+    def accounts_view(self, tenant: Tenant) -> dict[str, Any]:
+        if not tenant.accounts:
+            raise ApiFailure(404, "No accounts configured.")
+        return {e: {"email": e, "maxJobs": a.max_jobs} for e, a in tenant.accounts.items()}
+
+    def account_view(self, tenant: Tenant, email: str) -> dict[str, Any]:
+        account = tenant.accounts.get(email)
+        if account is None:
+            raise ApiFailure(404, f"Account {email} not found.")
+        balance = {"LTXStudio_token": account.credits}
+        return {"email": email, "maxJobs": account.max_jobs, "balance": balance}
+
+    def scheduler_view(self, tenant: Tenant) -> dict[str, Any]:
+        with self.lock:
+            self.settle_all()
+            running = [j for j in tenant.jobs.values() if self._executing(j)]
+            executing = [{"jobId": j.job_id, "email": j.email} for j in running]
+            available = []
+            for email, account in tenant.accounts.items():
+                busy = sum(1 for j in running if j.email == email)
+                available.append(
+                    {
+                        "email": email,
+                        "maxJobs": account.max_jobs,
+                        "executing": busy,
+                        "available": max(0, account.max_jobs - busy),
+                    }
+                )
+        return {"executing": executing, "available": available}
+
+    def cancel(self, tenant: Tenant, job_id: str) -> None:
+        with self.lock:
+            self.settle_all()
+            job = tenant.jobs.get(job_id)
+            if job is None or not self._executing(job):
+                raise ApiFailure(404, f"Unable to locate running jobId {job_id}")
+            job.tracked = False
+            job.notified = True  # no longer tracked: no webhook either
+
+    # -- webhooks
+
+    def deliver(self, job: JobRecord) -> None:
+        url = job.reply_url
+        if not url:
+            return
+        host = urlparse(url).hostname or ""
+        if host not in self.config.allow_webhook_hosts:
+            self.webhooks.append((url, f"skipped: host {host} not allowed"))
+            return
+        body = json.dumps(self.job_view(job)).encode()
+        request = urllib.request.Request(
+            url, body, {"Content-Type": "application/json"}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                self.webhooks.append((url, str(response.status)))
+        except Exception as exc:  # the vendor does not retry; neither do we
+            self.webhooks.append((url, f"error: {exc}"))
+
+
+def _image_format(data: bytes) -> str | None:
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.verify()
+            return img.format
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+
+
+def _query_int(query: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+        raise ApiFailure(400, f"Parameter {name} must be a whole number from {low} to {high}.")
+    return int(raw)
