@@ -325,7 +325,8 @@ class World:
 
     def sign(self, stored: StoredFile) -> dict[str, Any]:
         expires = int((self.clock() + self.config.url_lifetime) * 1000)
-        url = f"{self.origin}{FILES_PREFIX}{stored.key}?exp={expires}&sig={self._sig(stored.key, expires)}"
+        sig = self._sig(stored.key, expires)
+        url = f"{self.origin}{FILES_PREFIX}{stored.key}?exp={expires}&sig={sig}"
         asset = {"type": stored.type, "fileId": stored.file_id, "mimeType": stored.mime_type}
         if stored.type == "artifact":
             asset["artifactSubtype"] = "emulator"
