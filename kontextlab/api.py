@@ -262,8 +262,13 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
     if value.strip().isdigit():
         return float(value)
-    parsed = email.utils.parsedate_to_datetime(value)
-    return max(0.0, (parsed - datetime.now(UTC)).total_seconds()) if parsed else None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):  # "soon", "-5": not a number of seconds nor a date
+        return None
+    if parsed.tzinfo is None:  # "-0000" in an HTTP date means UTC
+        parsed = parsed.replace(tzinfo=UTC)
+    return max(0.0, (parsed - datetime.now(UTC)).total_seconds())
 
 
 def error_from_response(response: requests.Response) -> ApiError:
@@ -326,8 +331,8 @@ class Client:
         return self._send(method, url, retry=retry, headers=headers, timeout=timeout, **kwargs)
 
     def _send(self, method: str, url: str, *, retry: bool, **kwargs: Any) -> requests.Response:
-        deadline = time.monotonic() + self.retry_budget
-        attempt = 0
+        start = time.monotonic()
+        attempt, slept = 0, 0.0
         while True:
             try:
                 response = self.session.request(method, url, **kwargs)
@@ -345,9 +350,10 @@ class Client:
             delay = wait if wait is not None else self._backoff(attempt)
             if not (retry and retryable and attempt < self.max_retries):
                 raise error
-            if time.monotonic() + delay > deadline:
+            # Count the waits too: an injected sleep does not move the clock.
+            if max(time.monotonic() - start, slept) + delay > self.retry_budget:
                 raise error
-            attempt += 1
+            attempt, slept = attempt + 1, slept + delay
             self.sleep(delay)
 
     def _backoff(self, attempt: int) -> float:
