@@ -1,0 +1,459 @@
+"""The API client against the emulator over real loopback HTTP: endpoints, errors, faults."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+from PIL import Image
+
+from kontextlab import api
+from kontextlab.emulator import DEMO_EMAIL, DEMO_TOKEN, Emulator
+from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+CREATE_BODY = {
+    "prompt": "A serene mountain landscape at sunset",
+    "aspectRatio": "16:9",
+    "style": "cinematic",
+    "seed": 123456,
+}
+CREATE_CURL_BODY = {
+    "prompt": "A serene mountain landscape at sunset",
+    "aspectRatio": "16:9",
+    "style": "cinematic",
+    "pollForResult": 10,
+}
+EDIT_BODY = {
+    "prompt": "Add golden sunset lighting to the landscape",
+    "referenceAssetId": "asset:3b18…-type:image/png",
+    "aspectRatio": "16:9",
+    "shotType": "wide shot",
+    "shotAngle": "eye-level",
+    "seed": 123456,
+}
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def client(emulator: Emulator, sleeps: list[float]) -> api.Client:
+    return api.Client(emulator.base_url, DEMO_TOKEN, backoff=0.01, sleep=sleeps.append)
+
+
+def png_bytes(size: tuple[int, int] = (320, 180), color: tuple[int, int, int] = (200, 40, 40)):
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def wait_done(client: api.Client, job_id: str, tries: int = 200) -> api.Job:
+    for _ in range(tries):
+        job = client.job(job_id)
+        if job.is_finished:
+            return job
+        threading.Event().wait(0.02)
+    raise AssertionError("job never finished")
+
+
+def create(client: api.Client, **kw: object) -> api.Job:
+    fields = {"prompt": "A lake at dawn", "poll_for_result": 20, **kw}
+    return client.create(CreateRequest(**fields))
+
+
+def image_of(client: api.Client, job: api.Job) -> Image.Image:
+    data, _ = client.download(job.artifact.asset_url)
+    return Image.open(io.BytesIO(data))
+
+
+# ---------------------------------------------------------------- happy paths
+
+
+def test_seed_examples_are_quoted_here_as_in_the_vendor_pages() -> None:
+    create_doc = (SEEDS / "flux-create.txt").read_text()
+    edit_doc = (SEEDS / "flux-edit.txt").read_text()
+    assert '"style": "cinematic"' in create_doc and '"seed": 123456' in create_doc
+    assert '"referenceAssetId": "asset:3b18…-type:image/png"' in edit_doc
+
+
+def test_create_example_body_is_accepted_as_is(emulator: Emulator) -> None:
+    headers = {"Authorization": f"Bearer {DEMO_TOKEN}"}
+    url = emulator.base_url + "/images/flux-create"
+    answer = requests.post(url, json=CREATE_BODY, headers=headers, timeout=10).json()
+    assert answer["jobId"].startswith(f"email:{DEMO_EMAIL}:") and answer["seed"] == 123456
+    finished = requests.post(url, json=CREATE_CURL_BODY, headers=headers, timeout=10).json()
+    assert finished["status"]["type"] == "completed"
+    assert finished["status"]["artifact"]["asset"]["mimeType"] == "image/png"
+
+
+def test_edit_example_body_is_accepted_and_its_unknown_reference_fails_the_job(
+    emulator: Emulator, client: api.Client
+) -> None:
+    headers = {"Authorization": f"Bearer {DEMO_TOKEN}"}
+    url = emulator.base_url + "/images/flux-edit"
+    answer = requests.post(url, json=EDIT_BODY, headers=headers, timeout=10)
+    assert answer.status_code == 200
+    job = wait_done(client, answer.json()["jobId"])
+    assert job.is_failed and "Reference asset not found" in job.message
+
+
+def test_create_with_poll_returns_a_downloadable_png_of_the_right_size(client: api.Client) -> None:
+    job = create(client, aspect_ratio="9:16", seed=7)
+    assert job.is_done and job.raw["seed"] == 7
+    data, content_type = client.download(job.artifact.asset_url)
+    assert content_type == "image/png" and data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Image.open(io.BytesIO(data)).size == (768, 1344)
+
+
+def test_without_poll_the_job_is_active_then_completes(client: api.Client) -> None:
+    job = client.create(CreateRequest(prompt="A lake", aspect_ratio="1:1"))
+    assert job.status is api.JobStatus.ACTIVE and job.job_id
+    assert client.job(job.job_id).status is api.JobStatus.ACTIVE
+    done = wait_done(client, job.job_id)
+    assert done.is_done and image_of(client, done).size == (1024, 1024)
+
+
+def test_multipart_body_with_numeric_strings(emulator: Emulator, client: api.Client) -> None:
+    job = client.create(
+        CreateRequest(prompt="City at night", seed=42, poll_for_result=20), multipart=True
+    )
+    assert job.is_done and job.raw["seed"] == 42
+    raw = requests.post(
+        emulator.base_url + "/images/flux-create",
+        files={"prompt": (None, "x"), "seed": (None, "12"), "aspectRatio": (None, "1:1")},
+        headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
+        timeout=10,
+    )
+    assert raw.status_code == 200 and raw.json()["seed"] == 12
+
+
+def test_premium_model_answers_jpeg_and_the_mime_type_says_so(client: api.Client) -> None:
+    job = create(client, model="flux-premium")
+    assert job.artifact.mime_type == "image/jpeg"
+    data, content_type = client.download(job.artifact.asset_url)
+    assert content_type == "image/jpeg" and data[:3] == b"\xff\xd8\xff"
+
+
+def test_same_seed_same_image_and_random_seed_is_reported(client: api.Client) -> None:
+    first = client.download(create(client, seed=99, style="pop").artifact.asset_url)[0]
+    again = client.download(create(client, seed=99, style="pop").artifact.asset_url)[0]
+    assert first == again
+    unseeded = create(client, style="pop")
+    used = unseeded.raw["seed"]
+    assert isinstance(used, int)
+    assert (
+        client.download(unseeded.artifact.asset_url)[0]
+        == client.download(create(client, seed=used, style="pop").artifact.asset_url)[0]
+    )
+
+
+def test_upload_then_edit_chain_and_upscale(emulator: Emulator, client: api.Client) -> None:
+    asset = client.upload_reference(png_bytes(), "image/png")
+    assert asset.file_id and asset.type == "reference-image"
+    edit = client.edit(
+        EditRequest(
+            prompt="close",
+            reference_asset_id=asset.file_id,
+            shot_type="close-up",
+            poll_for_result=20,
+        )
+    )
+    assert edit.is_done
+    red = image_of(client, edit).convert("RGB").resize((8, 8)).getpixel((4, 4))
+    assert red[0] > 120 and red[1] < 110  # derived from the red reference
+    again = client.edit(
+        EditRequest(
+            prompt="low",
+            reference_asset_id=edit.artifact.file_id,
+            shot_angle="low-angle",
+            poll_for_result=20,
+        )
+    )
+    assert again.is_done
+    up = client.upscale(UpscaleRequest(job_id=again.job_id, poll_for_result=20))
+    assert up.is_done and image_of(client, up).size == (2688, 1536)
+
+
+def test_upload_rejects_non_images(client: api.Client) -> None:
+    with pytest.raises(api.BadRequest, match="not a PNG, JPEG or WebP"):
+        client.upload_reference(b"%PDF-1.4 nope", "application/pdf")
+
+
+def test_asset_list_has_fresh_urls_and_a_real_smaller_thumbnail(client: api.Client) -> None:
+    job = create(client)
+    page = client.list_assets()
+    assert page.total_items == 1 and page.items[0].job_id == job.job_id
+    thumb, content_type = client.download(page.items[0].thumbnail.asset_url)
+    assert content_type == "image/jpeg"
+    assert max(Image.open(io.BytesIO(thumb)).size) <= 384
+
+
+def test_accounts_balance_scheduler_and_cancel(emulator: Emulator, client: api.Client) -> None:
+    assert DEMO_EMAIL in client.accounts()
+    before = client.balance(DEMO_EMAIL)
+    job = client.create(CreateRequest(prompt="x", model="nano-banana"))
+    assert client.balance(DEMO_EMAIL) == before - 49
+    running = client.scheduler_available()
+    assert [e["jobId"] for e in running["executing"]] == [job.job_id]
+    assert running["available"][0]["available"] == 4
+    client.cancel(job.job_id)
+    with pytest.raises(api.NotFound, match="Unable to locate running jobId"):
+        client.cancel(job.job_id)
+    assert wait_done(client, job.job_id).is_done  # it still runs upstream
+
+
+@pytest.mark.parametrize("emulator", [{"accounts": ["a@x.io", "b@x.io"]}], indirect=True)
+def test_several_accounts_need_an_email(client: api.Client) -> None:
+    assert set(client.accounts()) == {"a@x.io", "b@x.io"}
+    with pytest.raises(api.BadRequest, match="email is required"):
+        client.create(CreateRequest(prompt="x"))
+    job = client.create(CreateRequest(prompt="x", email="b@x.io"))
+    assert job.job_id.startswith("email:b@x.io:")
+
+
+@pytest.mark.parametrize("emulator", [{"accounts": []}], indirect=True)
+def test_no_accounts_lists_as_empty(client: api.Client) -> None:
+    assert client.accounts() == {}
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_validation_errors_are_400_with_the_reason(emulator: Emulator, client: api.Client):
+    with pytest.raises(api.BadRequest, match="limit is 2,000"):
+        client.submit(_Raw({"prompt": "x" * 2001}))
+    with pytest.raises(api.BadRequest, match="Style must be one of"):
+        client.submit(_Raw({"prompt": "x", "style": "oil"}))
+    with pytest.raises(api.BadRequest, match="image to edit"):
+        client.submit(_Raw({"prompt": "x"}, "images/flux-edit"))
+    with pytest.raises(api.BadRequest, match="Invalid jobId"):
+        client.job("nonsense")
+    bad_json = requests.post(
+        emulator.base_url + "/images/flux-create",
+        data=b"{nope",
+        headers={"Authorization": f"Bearer {DEMO_TOKEN}", "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert bad_json.status_code == 400 and bad_json.json()["code"] == 400
+
+
+class _Raw:
+    """A request that skips the client-side model, so the server's validation is tested."""
+
+    def __init__(self, payload: dict, endpoint: str = "images/flux-create"):
+        self._payload = payload
+        self.endpoint = endpoint
+
+    def payload(self) -> dict:
+        return self._payload
+
+
+def test_wrong_token_is_401_and_tokens_are_isolated(emulator: Emulator) -> None:
+    with pytest.raises(api.Unauthorized):
+        api.Client(emulator.base_url, "wrong").accounts()
+
+
+@pytest.mark.parametrize("emulator", [{"tokens": ("tok-a", "tok-b")}], indirect=True)
+def test_each_token_sees_only_its_own_jobs(emulator: Emulator) -> None:
+    a = api.Client(emulator.base_url, "tok-a")
+    b = api.Client(emulator.base_url, "tok-b", sleep=lambda s: None)
+    job = a.create(CreateRequest(prompt="mine", poll_for_result=20))
+    with pytest.raises(api.NotFound):
+        b.job(job.job_id)
+    assert b.list_assets().total_items == 0 and a.list_assets().total_items == 1
+
+
+def test_short_credits_is_402_and_no_job(emulator: Emulator, client: api.Client) -> None:
+    emulator.set_credits(DEMO_EMAIL, 27)
+    with pytest.raises(api.PaymentRequired):
+        client.create(CreateRequest(prompt="x"))
+    assert client.scheduler_available()["executing"] == []
+    assert client.balance(DEMO_EMAIL) == 27
+
+
+@pytest.mark.parametrize("emulator", [{"max_jobs": 1, "job_seconds": 5.0}], indirect=True)
+def test_busy_is_429_with_retry_after_and_the_post_is_not_retried(
+    emulator: Emulator, client: api.Client
+) -> None:
+    first = client.create(CreateRequest(prompt="one"))
+    with pytest.raises(api.Busy) as caught:
+        client.create(CreateRequest(prompt="two"))
+    assert caught.value.executing_jobs == [first.job_id]
+    assert 1 <= caught.value.retry_after <= 30
+    assert emulator.calls("images/flux-create") == 2
+    assert client.create(CreateRequest(prompt="three", max_jobs=2)).job_id  # per-request limit
+
+
+def test_unknown_job_and_expired_records_are_404(emulator: Emulator, client: api.Client):
+    with pytest.raises(api.NotFound):
+        client.job(f"email:{DEMO_EMAIL}:00000000-0000-0000-0000-000000000000-type:image")
+    job = create(client)
+    emulator.advance(emulator.config.record_lifetime + 1)
+    with pytest.raises(api.NotFound):
+        client.job(job.job_id)
+
+
+def test_signed_urls_expire_and_a_status_call_signs_a_fresh_one(
+    emulator: Emulator, client: api.Client, sleeps: list[float]
+) -> None:
+    job = create(client)
+    emulator.advance(emulator.config.url_lifetime + 1)
+    with pytest.raises(api.LinkExpired):
+        client.download(job.artifact.asset_url)
+    fresh = client.job(job.job_id)
+    assert fresh.artifact.asset_url != job.artifact.asset_url
+    assert client.download(fresh.artifact.asset_url)[1] == "image/png"
+    tampered = fresh.artifact.asset_url.replace("sig=", "sig=0")
+    with pytest.raises(api.LinkExpired):
+        client.download(tampered)
+
+
+def test_failed_job_carries_the_message(emulator: Emulator, client: api.Client) -> None:
+    emulator.fail_next_job("Content policy: try another prompt")
+    job = create(client)
+    assert job.is_failed and job.message == "Content policy: try another prompt"
+    assert create(client).is_done
+
+
+@pytest.mark.parametrize("emulator", [{"artifact_lag": 0.3}], indirect=True)
+def test_completed_without_artifact_is_not_done_yet(emulator: Emulator, client: api.Client):
+    job = client.create(CreateRequest(prompt="lag"))
+    seen_lag = False
+    for _ in range(200):
+        current = client.job(job.job_id)
+        seen_lag |= current.status is api.JobStatus.COMPLETED and not current.is_done
+        if current.is_done:
+            break
+        threading.Event().wait(0.02)
+    assert seen_lag and current.is_done
+
+
+# ---------------------------------------------------------------- scripted faults
+
+
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [
+        ("status", api.ServerError),
+        ("html", api.ServerError),
+        ("malformed", api.UnreadableResponse),
+        ("drop", api.NetworkError),
+        ("busy", api.Busy),
+    ],
+)
+def test_post_faults_raise_typed_errors_and_are_never_retried(
+    emulator: Emulator, client: api.Client, kind: str, error: type
+) -> None:
+    emulator.faults.add("images/flux-create", kind=kind, count=3)
+    with pytest.raises(error):
+        client.create(CreateRequest(prompt="x"))
+    assert emulator.calls("images/flux-create") == 1
+
+
+@pytest.mark.parametrize("kind", ["status", "html", "drop", "busy"])
+def test_get_faults_are_retried_until_the_answer_comes(
+    emulator: Emulator, client: api.Client, sleeps: list[float], kind: str
+) -> None:
+    job = create(client)
+    emulator.faults.add("GET assets/{jobId}", kind=kind, count=2, retry_after=2)
+    assert client.job(job.job_id).is_done
+    assert emulator.calls("assets/{jobId}") == 3 and len(sleeps) == 2
+    if kind == "busy":
+        assert sleeps == [2.0, 2.0]
+
+
+def test_html_error_status_is_kept(emulator: Emulator, client: api.Client) -> None:
+    emulator.faults.add("images/flux-edit", kind="html")
+    with pytest.raises(api.ServerError) as caught:
+        client.edit(EditRequest(prompt="x", reference_asset_id="asset:1-type:image/png"))
+    assert caught.value.status == 502
+
+
+def test_slow_answer_times_out_on_a_short_read_timeout(emulator: Emulator) -> None:
+    impatient = api.Client(emulator.base_url, DEMO_TOKEN, timeout=(2, 0.2), max_retries=0)
+    emulator.faults.add("accounts", kind="slow", delay=0.6)
+    with pytest.raises(api.Timeout):
+        impatient.accounts()
+    emulator.faults.add("accounts", kind="slow", delay=0.05)
+    assert DEMO_EMAIL in impatient.accounts()
+
+
+def test_download_faults_are_retried(emulator: Emulator, client: api.Client) -> None:
+    job = create(client)
+    emulator.faults.add("_files/{id}", kind="status", status=503)
+    assert client.download(job.artifact.asset_url)[1] == "image/png"
+
+
+@pytest.mark.parametrize("emulator", [{"test_mode": True}], indirect=True)
+def test_control_endpoint_scripts_faults_over_http(emulator: Emulator, client: api.Client):
+    origin = emulator.base_url.split("/v1/")[0]
+    fault = {"route": "accounts", "kind": "status", "status": 500, "count": 9}
+    assert requests.post(origin + "/_control/faults", json=fault, timeout=5).ok
+    with pytest.raises(api.ServerError):
+        api.Client(emulator.base_url, DEMO_TOKEN, max_retries=0).accounts()
+    assert requests.post(origin + "/_control/faults/clear", timeout=5).ok
+    assert DEMO_EMAIL in client.accounts()
+
+
+def test_control_endpoint_is_off_without_test_mode(emulator: Emulator) -> None:
+    origin = emulator.base_url.split("/v1/")[0]
+    answer = requests.post(origin + "/_control/faults", json={"route": "*"}, timeout=5)
+    assert answer.status_code == 404 and emulator.faults.pending() == []
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[dict], threading.Event]]:
+    received: list[dict] = []
+    arrived = threading.Event()
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            arrived.set()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received, arrived
+    server.shutdown()
+    server.server_close()
+
+
+def test_webhook_is_posted_to_a_loopback_receiver(
+    emulator: Emulator, client: api.Client, receiver
+) -> None:
+    url, received, arrived = receiver
+    job = client.create(CreateRequest(prompt="hook", reply_url=url, reply_ref="ref-1"))
+    assert arrived.wait(10)
+    body = received[0]
+    assert body["jobId"] == job.job_id and body["replyRef"] == "ref-1"
+    assert body["status"]["type"] == "completed" and body["status"]["artifact"]["assetUrl"]
+
+
+def test_webhook_to_other_hosts_is_skipped(emulator: Emulator, client: api.Client) -> None:
+    job = client.create(CreateRequest(prompt="x", reply_url="https://example.com/hook"))
+    wait_done(client, job.job_id)
+    for _ in range(100):
+        if emulator.webhooks:
+            break
+        threading.Event().wait(0.02)
+    assert emulator.webhooks[0][1].startswith("skipped")
