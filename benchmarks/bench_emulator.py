@@ -1,0 +1,104 @@
+"""Emulator benchmark: render time, status-poll throughput, job completion under load.
+
+python benchmarks/bench_emulator.py [--pollers 50] [--seconds 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+# Run as a plain script from the repository root: make the package importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kontextlab import api
+from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
+from kontextlab.emulator.renderer import render_create
+from kontextlab.payloads import CreateRequest
+
+
+def render_times(runs: int = 7) -> dict[str, float]:
+    render_create("warm-up", 1)
+    out = {}
+    for style in (None, "cinematic", "colored"):
+        times = []
+        for seed in range(runs):
+            start = time.perf_counter()
+            render_create("A serene mountain landscape at sunset by a lake", seed, style)
+            times.append(time.perf_counter() - start)
+        out[style or "none"] = statistics.median(times) * 1000
+    return out
+
+
+def completion_lag(client: api.Client, job_seconds: float) -> float:
+    """Seconds between when a job should finish and when a poller first sees it done."""
+    start = time.monotonic()
+    job = client.create(CreateRequest(prompt="timing"))
+    while not client.job(job.job_id).is_done:
+        time.sleep(0.01)
+    return time.monotonic() - start - job_seconds
+
+
+def poll_load(base_url: str, job_id: str, pollers: int, seconds: float) -> int:
+    count = [0] * pollers
+    stop = threading.Event()
+    path = f"{base_url}/assets/{requests.utils.quote(job_id, safe='')}"
+
+    def poll(i: int) -> None:
+        session = requests.Session()
+        headers = {"Authorization": f"Bearer {DEMO_TOKEN}"}
+        while not stop.is_set():
+            session.get(path, headers=headers, timeout=10).raise_for_status()
+            count[i] += 1
+
+    threads = [threading.Thread(target=poll, args=(i,), daemon=True) for i in range(pollers)]
+    for t in threads:
+        t.start()
+    stop.wait(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    return sum(count)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pollers", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--job-seconds", type=float, default=2.0)
+    args = parser.parse_args()
+
+    for style, ms in render_times().items():
+        print(f"render 1344x768 ({style}): median {ms:.0f} ms")
+
+    emu = Emulator(EmulatorConfig(job_seconds=args.job_seconds, poll_tick=0.05, max_jobs=100))
+    base = emu.start()
+    try:
+        client = api.Client(base, DEMO_TOKEN)
+        idle_lag = completion_lag(client, args.job_seconds)
+        target = client.create(CreateRequest(prompt="polled")).job_id
+        result: dict[str, float] = {}
+        loader = threading.Thread(
+            target=lambda: result.update(n=poll_load(base, target, args.pollers, args.seconds))
+        )
+        loader.start()
+        time.sleep(0.3)
+        busy_lag = completion_lag(client, args.job_seconds)
+        loader.join()
+    finally:
+        emu.stop()
+    rate = result["n"] / args.seconds
+    print(f"status polls with {args.pollers} concurrent pollers: {rate:.0f} requests/s")
+    print(f"job completion lag: idle {idle_lag * 1000:.0f} ms, under load {busy_lag * 1000:.0f} ms")
+    slowed = busy_lag - idle_lag > 0.5
+    print("job completion slowed under load: " + ("YES" if slowed else "no (within 0.5 s)"))
+
+
+if __name__ == "__main__":
+    main()
