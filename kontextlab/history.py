@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from kontextlab.api import AssetItem
@@ -653,14 +654,23 @@ class HistoryStore:
             known = _known_job_ids(conn, account_key, list(fresh))
             for job_id in known:
                 _refresh_link(conn, account_key, job_id, fresh[job_id], self.clock())
-            rows = [
-                _remote_row(account_key, item, self.clock())
-                for job_id, item in fresh.items()
-                if job_id not in known
-            ]
-            if rows:
-                conn.execute(jobs.insert(), rows)
-        return len(rows)
+            new = [item for job_id, item in fresh.items() if job_id not in known]
+            insert = self._insert_new_jobs()
+            added = 0
+            for item in new:
+                result = conn.execute(insert, _remote_row(account_key, item, self.clock()))
+                added += len(result.all()) if result.returns_rows else max(result.rowcount, 0)
+            return added
+
+    def _insert_new_jobs(self) -> sa.Insert:
+        """An INSERT that skips a row whose jobId another writer recorded meanwhile (PostgreSQL
+        reads committed rows, so the check above can be stale)."""
+        name = self.engine.dialect.name
+        if name == "postgresql":
+            return postgresql.insert(jobs).on_conflict_do_nothing().returning(jobs.c.id)
+        if name == "sqlite":
+            return sqlite.insert(jobs).on_conflict_do_nothing().returning(jobs.c.id)
+        return jobs.insert()
 
     # -- export and import
 
