@@ -47,10 +47,12 @@ class PostgresServer:
 
     def __init__(self, bin_dir: Path):
         self.bin_dir = bin_dir
-        self.root = Path(tempfile.mkdtemp(prefix="kontextlab-pg-"))
+        self.as_postgres = os.geteuid() == 0
+        # As root, TMPDIR may sit in a folder the postgres user cannot enter.
+        parent = "/tmp" if self.as_postgres and os.path.isdir("/tmp") else None
+        self.root = Path(tempfile.mkdtemp(prefix="kontextlab-pg-", dir=parent))
         self.data = self.root / "data"
         self.port = free_port()
-        self.as_postgres = os.geteuid() == 0
 
     @property
     def url(self) -> str:
@@ -84,6 +86,14 @@ class PostgresServer:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """The URL of a PostgreSQL server for this test session."""
@@ -91,11 +101,16 @@ def postgres_url() -> Iterator[str]:
         yield os.environ[URL_ENV]
         return
     bin_dir = pg_bin_dir()
+    problem = None
     if bin_dir is None:
-        message = "PostgreSQL binaries (initdb, pg_ctl) not found: install Debian's postgresql."
+        problem = "PostgreSQL binaries (initdb, pg_ctl) not found: install Debian's postgresql."
+    elif os.geteuid() == 0 and not _has_user("postgres"):
+        problem = "Running as root, but there is no `postgres` system user to run PostgreSQL."
+    if problem:
         if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+            pytest.fail(problem)
+        pytest.skip(problem)
+    assert bin_dir is not None
     server = PostgresServer(bin_dir)
     server.start()
     try:
