@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,14 +59,18 @@ def seed_rng(*parts: object) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "big"))
 
 
-def _words(text: str) -> str:
-    return text.lower()
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+def _mentions(text: str, keywords: tuple[str, ...]) -> bool:
+    """Whole words or their plurals and -ing forms: "trees" names a tree, "street" does not."""
+    return any(word.startswith(k) for word in _words(text) for k in keywords)
 
 
 def _palette(prompt: str, rng: np.random.Generator) -> tuple[Array, ...]:
-    text = _words(prompt)
     for name, words in KEYWORDS.items():
-        if any(w in text for w in words):
+        if _mentions(prompt, words):
             base = PALETTES[name]
             break
     else:
@@ -97,7 +102,7 @@ def _sky(y: Array, u: Array, pal: tuple[Array, ...], rng: np.random.Generator) -
     top, bottom, sun = pal[0], pal[1], pal[2]
     img = top * (1 - y[..., None]) + bottom * y[..., None]
     img = np.broadcast_to(img, (y.shape[0], u.shape[1], 3)).copy()
-    cx, cy, r = rng.uniform(-0.5, 0.5), rng.uniform(0.15, 0.45), rng.uniform(0.05, 0.10)
+    cx, cy, r = rng.uniform(-0.22, 0.22), rng.uniform(0.15, 0.45), rng.uniform(0.05, 0.10)
     d = np.sqrt((u - cx) ** 2 + (y - cy) ** 2)
     glow = np.exp(-d / (r * 2.5))[..., None] * 0.6
     disc = np.clip((r - d) * 400, 0, 1)[..., None]
@@ -149,14 +154,13 @@ def scene(prompt: str, seed: int, size: tuple[int, int], model: str) -> Array:
     pal = _palette(prompt, rng)
     y, u = _coords(size)
     img = _sky(y, u, pal, rng)
-    text = _words(prompt)
-    if any(w in text for w in CITY_WORDS):
+    if _mentions(prompt, CITY_WORDS):
         img = _city(img, y, u, pal, rng)
     else:
         img = _mountains(img, y, u, pal, rng)
-    if any(w in text for w in TREE_WORDS):
+    if _mentions(prompt, TREE_WORDS):
         img = _trees(img, y, u, pal, rng)
-    if any(w in text for w in WATER_WORDS):
+    if _mentions(prompt, WATER_WORDS):
         img = _water(img, y, rng)
     if model == "nano-banana":
         img = saturate(img, 1.15)
@@ -262,9 +266,8 @@ def angle(img: Image.Image, shot_angle: str) -> Image.Image:
 
 def prompt_grade(a: Array, prompt: str, rng: np.random.Generator) -> Array:
     """Push the colours toward what the edit prompt names, plus a seeded light accent."""
-    text = _words(prompt)
     for name, words in KEYWORDS.items():
-        if any(w in text for w in words):
+        if _mentions(prompt, words):
             target = np.array(PALETTES[name][1], dtype=np.float32)
             a = a * 0.7 + target * 0.3 * (0.4 + a)
             break
