@@ -18,11 +18,9 @@ log = logging.getLogger(__name__)
 
 DEMO_BANNER = (
     "**Demo mode:** images are drawn locally by the built-in emulator; add a useapi.net token "
-    "to generate with FLUX.1 Kontext."
+    "to generate with FLUX.1 Kontext. Everyone using this demo shares its history."
 )
 DEMO_JOB_SECONDS = 4.0
-BACKEND_DEMO = "Demo (built-in emulator)"
-BACKEND_LIVE = "useapi.net (FLUX.1 Kontext)"
 
 
 @dataclass
@@ -122,9 +120,12 @@ def render_sidebar() -> Connection:
     config = settings()
     st.sidebar.subheader("Connection")
     token, _source = _token_input(config)
-    backends = [BACKEND_LIVE, BACKEND_DEMO] if token else [BACKEND_DEMO]
-    backend = st.sidebar.radio("Backend", backends, key="conn_backend", horizontal=False)
-    if backend == BACKEND_DEMO or not token:
+    use_demo = not token or st.sidebar.toggle(
+        "Use the demo instead",
+        key="conn_use_demo",
+        help="Try the app with the built-in emulator; no credits are spent.",
+    )
+    if use_demo:
         base_url, token = demo_backend()
         demo = True
     else:

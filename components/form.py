@@ -41,6 +41,41 @@ MODEL_LABELS = {
 }
 
 
+KEPT_FIELDS = (
+    "prompt",
+    "aspect_ratio",
+    "style",
+    "seed_mode",
+    "seed",
+    "wait",
+    "max_jobs",
+    "reply_url",
+    "reply_ref",
+    "model",
+    "location",
+    "weather",
+    "lighting",
+    "email",
+    "ref_mode",
+    "ref_row",
+    "strength",
+    "shot_type",
+    "shot_angle",
+)
+
+
+def keep_form_values(prefixes: tuple[str, ...] = ("create", "edit")) -> None:
+    """Keep what the user typed when they visit another page and come back.
+
+    Streamlit forgets the state of widgets that are not drawn in a run; writing a value
+    back under its key turns it into plain session state, which it keeps."""
+    for prefix in prefixes:
+        for name in KEPT_FIELDS:
+            key = f"{prefix}_{name}"
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+
+
 def style_label(style: str | None) -> str:
     name = "None" if style is None else style.replace("_", " ").capitalize()
     return f"{name} — {STYLE_DESCRIPTIONS[style]}"

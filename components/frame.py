@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from components import connection
+from components import connection, form
 
 PAGES = {
     "create": ("pages/create.py", "Create", ":material/brush:"),
@@ -40,6 +40,7 @@ def run() -> None:
     nav = st.navigation(pages, position="top")
     st.sidebar.title("Kontext Lab")
     st.sidebar.caption("Quick prompt experiments with FLUX.1 Kontext.")
+    form.keep_form_values()
     conn = connection.render_sidebar()
     st.session_state["_connection"] = conn
     resume_once(conn)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 import streamlit as st
@@ -57,9 +58,12 @@ def display_frame(conn: Connection, frame: pd.DataFrame, now: datetime) -> pd.Da
 
 
 def _local_tz() -> Any:
-    # The viewer's time zone as the browser reports it; the server's zone when unknown.
-    tz = st.context.timezone
-    return tz or datetime.now().astimezone().tzinfo
+    # The viewer's time zone as the browser reports it (an IANA name, e.g. "Europe/Paris");
+    # the server's zone when unknown.
+    try:
+        return ZoneInfo(st.context.timezone or "")
+    except (ValueError, ZoneInfoNotFoundError):
+        return datetime.now().astimezone().tzinfo
 
 
 COLUMNS = {

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from kontextlab.accounts import account_key
@@ -54,6 +55,23 @@ class AppEnv:
         return rows[0] if rows else None
 
 
+def steady_navigation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every AppTest as a long-running server does after its first visitor.
+
+    AppTest re-detects the `pages/` folder before every run, which puts each run in the
+    legacy mode that `components.frame.escape_legacy_pages_mode` leaves with a rerun, and a
+    rerun drops the click being tested. The first-visit path itself is proved in a browser
+    test against a freshly started server.
+    """
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 def fast_config(**overrides: object) -> EmulatorConfig:
     values: dict = {
         "job_seconds": 0.3,
@@ -78,6 +96,7 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("USEAPI_EMAIL", raising=False)
+    steady_navigation(monkeypatch)
     st.cache_data.clear()
     st.cache_resource.clear()
     env = AppEnv(emulator, base_url, db_url, DEMO_TOKEN)
@@ -93,4 +112,6 @@ def texts(at: AppTest) -> str:
     parts = []
     for kind in ("markdown", "caption", "error", "info", "warning", "success", "title"):
         parts.extend(str(e.value) for e in getattr(at, kind))
+    for image in at.image:
+        parts.extend(c for c in image.captions if c)
     return "\n".join(parts)

@@ -8,7 +8,7 @@ import pytest
 from apptest_support import SECOND_TOKEN, AppEnv, app_env, texts  # noqa: F401
 from PIL import Image
 
-from kontextlab.emulator import DEMO_TOKEN
+from kontextlab.emulator import DEMO_EMAIL, DEMO_TOKEN
 
 SIZES = {"16:9": (1344, 768), "9:16": (768, 1344), "1:1": (1024, 1024)}
 
@@ -36,7 +36,7 @@ def test_generate_each_aspect_ratio_shows_the_image(app_env: AppEnv, ratio: str)
     assert record.request["aspectRatio"] == ratio
     image = Image.open(io.BytesIO(app_env.store.image(record.id, app_env.key)))
     assert image.size == SIZES[ratio]
-    assert len(at.get("imgs")) >= 1
+    assert len(at.image) >= 1
     assert f"seed {record.seed}" in texts(at)
     assert not at.exception
 
@@ -93,7 +93,7 @@ def test_reference_from_an_earlier_result(app_env: AppEnv) -> None:
 @pytest.mark.parametrize(
     ("setup", "expected"),
     [
-        (lambda emu: emu.set_credits(emu.config_emails()[0], 0), "out of credits"),
+        (lambda emu: emu.set_credits(DEMO_EMAIL, 0), "out of credits"),
         (
             lambda emu: emu.faults.add("images/flux-create", kind="status", status=503, count=1),
             "having trouble",
@@ -153,6 +153,7 @@ def test_job_survives_a_new_script_run_while_the_post_is_in_flight(app_env: AppE
     at.switch_page("pages/create.py")
     at.run()
     assert "A slow boat" in texts(at)
+    assert at.text_area(key="create_prompt").value == "A slow boat", "the form survives"
 
 
 def test_two_tokens_in_two_sessions_see_only_their_own_jobs(app_env: AppEnv, monkeypatch) -> None:

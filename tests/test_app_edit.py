@@ -58,7 +58,7 @@ def test_upload_then_edit(app_env: AppEnv) -> None:
     assert len(posts(app_env, "assets/")) == 1
     parent = app_env.store.get(edit.parent_id, app_env.key)
     assert parent.kind == "upload" and edit.request["referenceAssetId"] == parent.file_id
-    assert "Before" in [i.caption for i in at.get("imgs")] or "Before and after" in texts(at)
+    assert "Before and after" in [s.value for s in at.subheader]
     assert not at.exception
 
 
@@ -95,6 +95,7 @@ def test_three_step_chain_shows_its_lineage_in_order(app_env: AppEnv) -> None:
         at.session_state["edit_ref_row"] = row_id
         apply_edit(at, prompt)
         app_env.wait_idle()
+        at.run()
         row_id = app_env.latest("edit").id
     at.run()
     chain = app_env.store.lineage(row_id, app_env.key)
