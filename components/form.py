@@ -12,9 +12,9 @@ import streamlit as st
 from components.connection import Connection
 from kontextlab import payloads as p
 
-ASPECT_LABELS = {"16:9": "▭ Landscape 16:9", "9:16": "▯ Portrait 9:16", "1:1": "□ Square 1:1"}
+ASPECT_LABELS = {"16:9": "▭ 16:9 wide", "9:16": "▯ 9:16 tall", "1:1": "□ 1:1 square"}
 STYLE_DESCRIPTIONS = {
-    None: "No style: the model's own look",
+    p.NO_STYLE: "No style: the model's own look",
     "cinematic": "Film-like contrast and colour grading",
     "vintage": "Faded colours and warm, aged film tones",
     "low_key": "Dark, moody scenes with deep shadows",
@@ -32,10 +32,12 @@ STYLE_DESCRIPTIONS = {
     "3d_cartoon": "Rounded 3D cartoon characters and sets",
     "colored": "Rich hand-coloured illustration",
 }
-WAIT_CHOICES = [None, *range(p.POLL_MIN, p.POLL_MAX + 1)]
+NO_WAIT = 0  # widget sentinels: Streamlit shows a None option as an empty placeholder
+DEFAULT_MODEL = "flux"
+WAIT_CHOICES = [NO_WAIT, *range(p.POLL_MIN, p.POLL_MAX + 1)]
 DEFAULT_WAIT = 1
 MODEL_LABELS = {
-    None: "FLUX.1 Kontext (default)",
+    DEFAULT_MODEL: "FLUX.1 Kontext (default)",
     "flux-premium": "FLUX.1 Kontext Max (premium)",
     "nano-banana": "Nano Banana",
 }
@@ -76,13 +78,13 @@ def keep_form_values(prefixes: tuple[str, ...] = ("create", "edit")) -> None:
                 st.session_state[key] = st.session_state[key]
 
 
-def style_label(style: str | None) -> str:
-    name = "None" if style is None else style.replace("_", " ").capitalize()
+def style_label(style: str) -> str:
+    name = "None" if style == p.NO_STYLE else style.replace("_", " ").capitalize()
     return f"{name} — {STYLE_DESCRIPTIONS[style]}"
 
 
-def wait_label(ticks: int | None) -> str:
-    if ticks is None:
+def wait_label(ticks: int) -> str:
+    if ticks == NO_WAIT:
         return "Don't wait (return at once)"
     return f"Up to {ticks * p.POLL_TICK_SECONDS} s"
 
@@ -123,8 +125,7 @@ def seed_input(prefix: str) -> int | None:
     mode_key, seed_key = f"{prefix}_seed_mode", f"{prefix}_seed"
     st.session_state.setdefault(mode_key, "Random")
     st.session_state.setdefault(seed_key, 0)
-    left, right = st.columns([2, 3], vertical_alignment="bottom")
-    mode = left.radio(
+    mode = st.radio(
         "Seed",
         ["Random", "Fixed"],
         key=mode_key,
@@ -132,15 +133,16 @@ def seed_input(prefix: str) -> int | None:
         help="The same seed with the same settings gives the same picture.",
     )
     last = st.session_state.get(f"{prefix}_last_seed")
-    right.button(
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    if mode == "Fixed":
+        row.number_input("Seed number", min_value=0, max_value=p.SEED_MAX, step=1, key=seed_key)
+    row.button(
         f"Reuse last seed ({last})" if last is not None else "Reuse last seed",
         key=f"{prefix}_reuse_seed",
         disabled=last is None,
         on_click=use_seed,
         args=(prefix, last),
     )
-    if mode == "Fixed":
-        st.number_input("Seed number", min_value=0, max_value=p.SEED_MAX, step=1, key=seed_key)
     field_error(prefix, "seed")
     return int(st.session_state[seed_key]) if mode == "Fixed" else None
 
@@ -197,12 +199,12 @@ def advanced_inputs(prefix: str, conn: Connection) -> dict[str, Any]:
         }
         email = _email_input(prefix, conn)
     return {
-        "poll_for_result": wait,
+        "poll_for_result": wait or None,
         "max_jobs": max_jobs,
         "reply_url": reply_url or None,
         "reply_ref": reply_ref or None,
         "email": email,
-        "model": model,
+        "model": None if model == DEFAULT_MODEL else model,
         **{k: v or None for k, v in scene.items()},
     }
 
@@ -279,7 +281,9 @@ def apply_pending_settings(prefix: str) -> None:
             wire, None if suffix != "prompt" else ""
         )
     st.session_state[f"{prefix}_aspect_ratio"] = payload.get("aspectRatio", p.DEFAULT_ASPECT_RATIO)
-    st.session_state[f"{prefix}_wait"] = payload.get("pollForResult")
+    st.session_state[f"{prefix}_wait"] = payload.get("pollForResult") or NO_WAIT
+    st.session_state[f"{prefix}_style"] = payload.get("style") or p.NO_STYLE
+    st.session_state[f"{prefix}_model"] = payload.get("model") or DEFAULT_MODEL
     for name in ("reply_url", "reply_ref", "location", "weather", "lighting", "email"):
         st.session_state[f"{prefix}_{name}"] = st.session_state[f"{prefix}_{name}"] or ""
     if payload.get("reference_strength") is not None:

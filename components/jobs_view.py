@@ -135,9 +135,9 @@ def result_card(conn: Connection, record: JobRecord, *, key: str, large: bool = 
 
 
 def _card_actions(conn: Connection, record: JobRecord, key: str, data: bytes | None) -> None:
-    cols = st.columns(4)
+    row = st.container(horizontal=True)
     if data and record.mime_type:
-        cols[0].download_button(
+        row.download_button(
             "Download",
             data,
             key=f"{key}_dl",
@@ -145,7 +145,7 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, data: bytes | N
             file_name=download_name(record.prompt, record.mime_type, record.seed),
             icon=":material/download:",
         )
-    cols[1].button(
+    row.button(
         "Edit this",
         key=f"{key}_edit",
         on_click=_go_edit,
@@ -153,7 +153,7 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, data: bytes | N
         icon=":material/auto_fix_high:",
         disabled=not record.file_id,
     )
-    cols[2].button(
+    row.button(
         "Re-run",
         key=f"{key}_rerun",
         on_click=rerun,
@@ -161,7 +161,7 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, data: bytes | N
         icon=":material/replay:",
         help="Same settings and the same seed",
     )
-    cols[3].button(
+    row.button(
         "Vary seed",
         key=f"{key}_vary",
         on_click=rerun,
@@ -203,7 +203,7 @@ def results_panel(
         st.session_state[f"{prefix}_last_seed"] = latest.seed
     result_card(conn, latest, key=f"{prefix}_card_{latest.id}")
     if older:
-        st.subheader("Earlier", divider="gray")
+        st.markdown("**Earlier results**")
         for record in older:
             with st.container(border=True):
                 result_card(conn, record, key=f"{prefix}_card_{record.id}", large=False)

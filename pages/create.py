@@ -13,8 +13,8 @@ escape_legacy_pages_mode()
 PREFIX = "create"
 
 
-def style_input() -> str | None:
-    options = [None, *p.STYLES]
+def style_input() -> str:
+    options = [p.NO_STYLE, *p.STYLES]
     style = st.selectbox("Look", options, key=f"{PREFIX}_style", format_func=form.style_label)
     form.field_error(PREFIX, "style")
     return style

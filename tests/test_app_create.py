@@ -34,6 +34,7 @@ def test_generate_each_aspect_ratio_shows_the_image(app_env: AppEnv, ratio: str)
     record = app_env.latest("create")
     assert record.status == "completed", record.message
     assert record.request["aspectRatio"] == ratio
+    assert record.request["pollForResult"] == 1 and "model" not in record.request
     image = Image.open(io.BytesIO(app_env.store.image(record.id, app_env.key)))
     assert image.size == SIZES[ratio]
     assert len(at.image) >= 1
