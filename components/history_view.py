@@ -177,7 +177,7 @@ def display_frame(conn: Connection, frame: pd.DataFrame, now: datetime) -> pd.Da
             "prompt": frame["prompt"],
             "kind": frame["kind"],
             "style": frame["style"].fillna(NO_STYLE).str.replace("_", " "),
-            "aspect ratio": frame["aspect_ratio"],
+            "aspect ratio": _aspect_ratios(frame),
             "seed": frame["seed"],
             "status": frame["status"],
             "created": frame["created_at"].dt.tz_convert(local_tz()),
@@ -185,6 +185,14 @@ def display_frame(conn: Connection, frame: pd.DataFrame, now: datetime) -> pd.Da
             "link": frame["asset_url"].where(valid, None),
             "duration": frame["duration_s"].round(1),
         }
+    )
+
+
+def _aspect_ratios(frame: pd.DataFrame) -> pd.Series:
+    # A request without aspectRatio got the API's default.
+    generated = frame["kind"].isin(["create", "edit"])
+    return frame["aspect_ratio"].where(
+        ~generated, frame["aspect_ratio"].fillna(p.DEFAULT_ASPECT_RATIO)
     )
 
 
