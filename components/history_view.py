@@ -31,6 +31,8 @@ SYNC_PAGE_LIMIT = 50
 SYNC_MAX_PAGES = 40
 SYNC_THUMBNAILS = 60  # thumbnail downloads per sync
 TICK_SECONDS = 2.0
+ROW_HEIGHT = 56
+VISIBLE_ROWS = 10
 NO_STYLE = "none"
 ORDERS = {
     "newest": "Newest first",
@@ -199,6 +201,9 @@ def _aspect_ratios(frame: pd.DataFrame) -> pd.Series:
 COLUMNS = {
     "picture": st.column_config.ImageColumn("Picture", width="small"),
     "prompt": st.column_config.TextColumn("Prompt", width="large"),
+    "kind": st.column_config.TextColumn("Kind"),
+    "style": st.column_config.TextColumn("Style"),
+    "status": st.column_config.TextColumn("Status"),
     "aspect ratio": st.column_config.TextColumn("Aspect ratio"),
     "seed": st.column_config.NumberColumn("Seed", format="%d"),
     "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY, HH:mm"),
@@ -241,7 +246,8 @@ def table(conn: Connection, frame: pd.DataFrame) -> None:
         on_select="rerun",
         selection_mode="single-row",
         key=key,
-        row_height=56,
+        row_height=ROW_HEIGHT,
+        height=min(len(frame), VISIBLE_ROWS) * ROW_HEIGHT + 40,
     )
     if not st.session_state.get(OPEN):
         st.caption("Select a row to open the job.")
@@ -293,8 +299,8 @@ def detail(conn: Connection, record: JobRecord) -> None:
     with right:
         if record.message:
             (st.error if record.status == "failed" else st.caption)(record.message)
-        st.markdown(parameters_table(record))
         _actions(conn, record, image, picture)
+    st.markdown(parameters_table(record))
     with st.expander("Exact request (JSON)"):
         st.caption(f"POST {conn.base_url}/{ENDPOINTS.get(record.kind, '')}")
         st.json(record.request)
