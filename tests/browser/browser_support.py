@@ -206,7 +206,8 @@ def pick_option(page: Page, label: str, option: str) -> None:
     """Choose in an st.selectbox. A rerun can re-mount the widget and swallow the click that
     opens it, so opening is retried until the option shows."""
     box = page.get_by_role("combobox", name=label)
-    choice = page.get_by_role("option").filter(has_text=re.compile(f"^{re.escape(option)}$"))
+    starts = re.compile(f"^{re.escape(option)}")  # the option's text, or its start
+    choice = page.get_by_role("option").filter(has_text=starts).first
     for _attempt in range(10):
         wait_idle(page)
         box.click()
@@ -216,7 +217,7 @@ def pick_option(page: Page, label: str, option: str) -> None:
         except PlaywrightTimeoutError:
             page.keyboard.press("Escape")
     choice.click()
-    expect(box).to_have_value(option)
+    expect(box).to_have_value(starts)
     wait_idle(page)
 
 
