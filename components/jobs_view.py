@@ -115,7 +115,9 @@ def _go_edit(record: JobRecord) -> None:
     st.session_state["_goto"] = "edit"
 
 
-def result_card(conn: Connection, record: JobRecord, *, key: str, large: bool = True) -> None:
+def result_card(
+    conn: Connection, record: JobRecord, *, key: str, large: bool = True, image: bool = True
+) -> None:
     """A finished (or failed) job: picture, seed, settings, download and next steps."""
     if record.status == "failed":
         st.error(
@@ -124,9 +126,9 @@ def result_card(conn: Connection, record: JobRecord, *, key: str, large: bool = 
         st.button("Try again", key=f"{key}_retry", on_click=rerun, args=(conn, record, False))
         return
     data = _image_bytes(record)
-    if data:
+    if data and image:
         st.image(data, caption=record.prompt, width="stretch" if large else 320)
-    elif record.asset_url:
+    elif record.asset_url and image:
         st.image(record.asset_url, caption=record.prompt)
     st.caption(f"{settings_line(record)} · {link_status(record)}")
     if record.message:
@@ -189,8 +191,20 @@ def recent_results(conn: Connection, kinds: list[str], limit: int = 6) -> list[J
     ]
 
 
+def remember_last_seed(conn: Connection, kinds: list[str], prefix: str) -> None:
+    """Feed "Reuse last seed" before the form is drawn."""
+    for record in recent_results(conn, kinds, limit=1):
+        if record.seed is not None:
+            st.session_state[f"{prefix}_last_seed"] = record.seed
+
+
 def results_panel(
-    conn: Connection, kinds: list[str], prefix: str, *, show_in_flight: bool = True
+    conn: Connection,
+    kinds: list[str],
+    prefix: str,
+    *,
+    show_in_flight: bool = True,
+    latest_image: bool = True,
 ) -> None:
     if show_in_flight:
         in_flight_panel(conn, kinds)
@@ -199,9 +213,7 @@ def results_panel(
         st.caption("Your results appear here.")
         return
     latest, *older = records
-    if latest.seed is not None:
-        st.session_state[f"{prefix}_last_seed"] = latest.seed
-    result_card(conn, latest, key=f"{prefix}_card_{latest.id}")
+    result_card(conn, latest, key=f"{prefix}_card_{latest.id}", image=latest_image)
     if older:
         st.markdown("**Earlier results**")
         for record in older:

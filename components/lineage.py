@@ -33,7 +33,7 @@ def _step(conn: Connection, prefix: str, index: int, record: JobRecord, current:
     if index and record.prompt:
         st.caption(record.prompt)
     st.button(
-        "Edit this step",
+        "Edit",
         key=f"{prefix}_lin_edit_{record.id}",
         on_click=choose_result,
         args=(prefix, record.id),
@@ -42,7 +42,7 @@ def _step(conn: Connection, prefix: str, index: int, record: JobRecord, current:
     )
     if index:
         st.button(
-            "Restore settings",
+            "Restore",
             key=f"{prefix}_lin_restore_{record.id}",
             width="stretch",
             on_click=_restore,

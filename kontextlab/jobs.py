@@ -41,6 +41,21 @@ class RunnerSettings:
     artifact_grace: float = 60.0  # "completed" without assetUrl: keep polling this long
 
 
+MISSING_REFERENCE = (
+    "The picture this job starts from is no longer on the server (its upload or result has "
+    "expired). Upload it again, or pick a newer result."
+)
+
+
+def failure_message(server_message: str | None) -> str:
+    """The server's reason for a failed job, made plain where we recognise it."""
+    text = (server_message or "").strip()
+    lowered = text.lower()
+    if "reference" in lowered and ("not found" in lowered or "expired" in lowered):
+        return MISSING_REFERENCE
+    return text or "The job failed on the server."
+
+
 class JobRunner:
     """One per server process. Thread-safe; every job's state lives in the store."""
 
@@ -226,7 +241,7 @@ class JobRunner:
             self.sleep(self.settings.slow_poll_interval if slow else self.settings.poll_interval)
             job = self._poll(row_id, client, job)
         if job.is_failed:
-            self._fail(row_id, job.message or "The job failed on the server.", "job_failed")
+            self._fail(row_id, failure_message(job.message), "job_failed")
         else:
             self._complete(row_id, client, job)
 

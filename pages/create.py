@@ -74,6 +74,7 @@ def generate(conn: connection.Connection, request: p.CreateRequest) -> None:
 
 conn = connection.current()
 jobs_view.follow_goto()
+jobs_view.remember_last_seed(conn, ["create"], PREFIX)
 st.title("Create")
 left, right = st.columns([5, 6], gap="large")
 with left:

@@ -81,10 +81,11 @@ def apply_edit(conn: connection.Connection, request: p.EditRequest, ref: Referen
     jobs_view.submit(conn, request, parent_id=ref.parent_id if ref else None)
 
 
-def latest_compare(conn: connection.Connection) -> None:
+def latest_compare(conn: connection.Connection) -> bool:
+    """Before and after of the newest edit, and its lineage. True when drawn."""
     records = jobs_view.recent_results(conn, ["edit"], limit=1)
     if not records or records[0].status != "completed":
-        return
+        return False
     latest = records[0]
     store = connection.store()
     after = store.image(latest.id, conn.account_key)
@@ -93,10 +94,12 @@ def latest_compare(conn: connection.Connection) -> None:
         st.subheader("Before and after")
         before_after(before, after, key=f"cmp_{latest.id}")
     lineage_strip(conn, latest.id, prefix=PREFIX)
+    return bool(before and after)
 
 
 conn = connection.current()
 jobs_view.follow_goto()
+jobs_view.remember_last_seed(conn, ["edit"], PREFIX)
 st.title("Edit")
 left, right = st.columns([5, 6], gap="large")
 with left:
@@ -112,5 +115,5 @@ with left:
         apply_edit(conn, request, ref)
 with right:
     jobs_view.in_flight_panel(conn, ["edit"])
-    latest_compare(conn)
-    jobs_view.results_panel(conn, ["edit"], PREFIX, show_in_flight=False)
+    compared = latest_compare(conn)
+    jobs_view.results_panel(conn, ["edit"], PREFIX, show_in_flight=False, latest_image=not compared)

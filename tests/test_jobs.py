@@ -196,3 +196,20 @@ def test_a_crash_inside_the_runner_still_ends_the_job(
     monkeypatch.setattr("kontextlab.jobs.thumbnail", boom)
     record = run(store, client)
     assert record.status == "failed" and "inside the app" in record.message
+
+
+def test_a_missing_reference_is_explained_plainly(store: HistoryStore) -> None:
+    client = ScriptedClient(
+        [{"jobId": "j1"}],
+        [
+            {
+                "jobId": "j1",
+                "status": {
+                    "type": "failed",
+                    "message": "Reference asset not found or expired: asset:9",
+                },
+            }
+        ],
+    )
+    record = run(store, client)
+    assert record.status == "failed" and "Upload it again" in record.message
