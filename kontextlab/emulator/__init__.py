@@ -20,6 +20,7 @@ from kontextlab.emulator.server import EmulatorHTTPServer
 from kontextlab.emulator.state import World
 
 __all__ = ["DEMO_EMAIL", "DEMO_TOKEN", "Emulator", "EmulatorConfig", "Fault", "FaultPlan"]
+REQUEST_LOG_LIMIT = 50_000
 TICK = 0.02  # how often finished jobs are noticed, for webhooks and record expiry
 
 
@@ -28,7 +29,8 @@ class Emulator:
         self.config = config or EmulatorConfig()
         self.clock_offset = 0.0  # add seconds to make URLs, records and jobs age instantly
         self.faults = FaultPlan()
-        self.requests: list[tuple[str, str, str]] = []  # (method, route key, path)
+        # (method, route key, path); bounded so a long-running demo server does not grow.
+        self.requests: list[tuple[str, str, str]] = []
         self._requests_lock = threading.Lock()
         self.world = World(self.config, self.now)
         self._server: EmulatorHTTPServer | None = None
@@ -89,6 +91,8 @@ class Emulator:
     def _record(self, method: str, route: str, path: str) -> None:
         with self._requests_lock:
             self.requests.append((method, route, path))
+            if len(self.requests) > REQUEST_LOG_LIMIT:
+                del self.requests[: REQUEST_LOG_LIMIT // 2]
 
     def calls(self, route: str, method: str | None = None) -> int:
         """How many requests hit `route` (optionally only with `method`)."""
