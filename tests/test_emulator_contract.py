@@ -79,6 +79,8 @@ def image_of(client: api.Client, job: api.Job) -> Image.Image:
 
 
 def test_seed_examples_are_quoted_here_as_in_the_vendor_pages() -> None:
+    if not SEEDS.is_dir():
+        pytest.skip("the vendor pages (shared/seeds) are not beside this checkout")
     create_doc = (SEEDS / "flux-create.txt").read_text()
     edit_doc = (SEEDS / "flux-edit.txt").read_text()
     assert '"style": "cinematic"' in create_doc and '"seed": 123456' in create_doc
