@@ -247,6 +247,7 @@ def table(conn: Connection, frame: pd.DataFrame) -> None:
         selection_mode="single-row",
         key=key,
         row_height=ROW_HEIGHT,
+        placeholder="",
         height=min(len(frame), VISIBLE_ROWS) * ROW_HEIGHT + 40,
     )
     if not st.session_state.get(OPEN):
