@@ -31,6 +31,22 @@ def submit(
         return None
 
 
+def send_form(
+    prefix: str,
+    conn: Connection,
+    request: p.CreateRequest | p.EditRequest,
+    parent_id: str | None = None,
+) -> None:
+    """The page's main button: show what is wrong under each field, or send the job."""
+    try:
+        request.validate()
+    except p.InvalidRequest as exc:
+        form.set_errors(prefix, exc)
+        st.rerun()
+    form.set_errors(prefix, None)
+    submit(conn, request, parent_id=parent_id)
+
+
 def humanize_delta(seconds: float) -> str:
     seconds = abs(seconds)
     if seconds < 90:

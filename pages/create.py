@@ -62,16 +62,6 @@ def build_request(conn: connection.Connection) -> p.CreateRequest:
     )
 
 
-def generate(conn: connection.Connection, request: p.CreateRequest) -> None:
-    try:
-        request.validate()
-    except p.InvalidRequest as exc:
-        form.set_errors(PREFIX, exc)
-        st.rerun()
-    form.set_errors(PREFIX, None)
-    jobs_view.submit(conn, request)
-
-
 conn = connection.current()
 jobs_view.follow_goto()
 jobs_view.remember_last_seed(conn, ["create"], PREFIX)
@@ -83,6 +73,6 @@ with left:
     if st.button(
         "Generate", type="primary", key=f"{PREFIX}_go", icon=":material/brush:", width="stretch"
     ):
-        generate(conn, request)
+        jobs_view.send_form(PREFIX, conn, request)
 with right:
     jobs_view.results_panel(conn, ["create"], PREFIX)

@@ -71,16 +71,6 @@ def build_request(conn: connection.Connection) -> tuple[p.EditRequest, Reference
     return request, ref
 
 
-def apply_edit(conn: connection.Connection, request: p.EditRequest, ref: Reference | None) -> None:
-    try:
-        request.validate()
-    except p.InvalidRequest as exc:
-        form.set_errors(PREFIX, exc)
-        st.rerun()
-    form.set_errors(PREFIX, None)
-    jobs_view.submit(conn, request, parent_id=ref.parent_id if ref else None)
-
-
 def latest_compare(conn: connection.Connection) -> bool:
     """Before and after of the newest edit, and its lineage. True when drawn."""
     records = jobs_view.recent_results(conn, ["edit"], limit=1)
@@ -112,7 +102,7 @@ with left:
         icon=":material/auto_fix_high:",
         width="stretch",
     ):
-        apply_edit(conn, request, ref)
+        jobs_view.send_form(PREFIX, conn, request, ref.parent_id if ref else None)
 with right:
     jobs_view.in_flight_panel(conn, ["edit"])
     compared = latest_compare(conn)
