@@ -191,3 +191,27 @@ def test_token_never_reaches_the_store(app_env: AppEnv, tmp_path) -> None:
     finish(app_env, at)
     raw = (tmp_path / "history.sqlite3").read_bytes()
     assert DEMO_TOKEN.encode() not in raw
+
+
+def test_several_accounts_show_a_picker_with_balances_and_send_the_email(
+    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apptest_support import fast_config
+
+    from kontextlab.emulator import Emulator
+
+    several = Emulator(fast_config(accounts=["ana@example.com", "ben@example.com"]))
+    monkeypatch.setenv("USEAPI_BASE_URL", several.start())
+    try:
+        at = app_env.app()
+        picker = at.sidebar.selectbox(key="conn_email")
+        assert picker.options == [
+            "ana@example.com (100,000 credits)",
+            "ben@example.com (100,000 credits)",
+        ]
+        picker.set_value("ben@example.com").run()
+        generate(at, "A shared studio")
+        app_env.wait_idle()
+        assert app_env.latest("create").request["email"] == "ben@example.com"
+    finally:
+        several.stop()
