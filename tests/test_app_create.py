@@ -104,8 +104,12 @@ def test_reference_from_an_earlier_result(app_env: AppEnv) -> None:
             lambda emu: emu.fail_next_job("The prompt was flagged by the safety filter."),
             "safety filter",
         ),
+        (
+            lambda emu: emu.faults.add("GET assets/{jobId}", kind="status", status=404, count=99),
+            "no longer has this job",
+        ),
     ],
-    ids=["402", "503", "dropped", "job-failed"],
+    ids=["402", "503", "dropped", "job-failed", "expired-404"],
 )
 def test_failures_end_as_a_failed_row_and_a_plain_sentence(
     app_env: AppEnv, setup, expected: str
