@@ -27,6 +27,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Short jobs and quick status checks keep the suite fast.
+JOB_SECONDS = 1.0
+POLL_TICK = 0.2
+POLL_INTERVAL = "0.2"
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 WIDE = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -228,10 +232,19 @@ def apply_edit(page: Page, prompt: str, angle: str) -> None:
     page.get_by_role("button", name="Apply edit").click()
 
 
+def expect_edit_done(page: Page, step: int) -> None:
+    """The Edit page shows a finished edit: its step in the lineage, the after picture."""
+    expect(page.get_by_text(f"Edit {step} · current", exact=True)).to_be_visible()
+    after = page.locator("[data-testid=stImage]").filter(has_text="After").locator("img")
+    expect_image_loaded(after)
+    wait_idle(page)
+
+
 def select_table_row(page: Page, index: int, row_height: int = 56, header: int = 35) -> None:
     """Tick a row's selection checkbox in an st.dataframe (a canvas grid: click by position)."""
     grid = page.locator("[data-testid=stDataFrame]")
     expect(grid).to_be_visible()
+    grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + 16, box["y"] + header + row_height * index + row_height / 2)

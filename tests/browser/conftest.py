@@ -7,14 +7,20 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import WIDE, AppServer, app_environment, chromium_path, launch_chromium
+from browser_support import (
+    JOB_SECONDS,
+    POLL_INTERVAL,
+    POLL_TICK,
+    WIDE,
+    AppServer,
+    app_environment,
+    chromium_path,
+    launch_chromium,
+)
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
 
-JOB_SECONDS = 1.0
-POLL_TICK = 0.2
-POLL_INTERVAL = "0.2"
 ServerFactory = Callable[..., AppServer]
 # Generous: two CPU cores run the browser, the app server and the emulator at once.
 expect.set_options(timeout=30_000)

@@ -10,6 +10,7 @@ import pytest
 from browser_support import (
     AppServer,
     apply_edit,
+    expect_edit_done,
     expect_image_loaded,
     full_screenshot,
     generate,
@@ -46,15 +47,14 @@ def assert_is_image(path: Path) -> None:
     assert path.suffix.lower() in EXTENSIONS[kind], f"{path.name} holds a {kind} image"
 
 
-def edit_latest(page: Page, prompt: str, angle: str) -> None:
+def edit_latest(page: Page, prompt: str, angle: str, step: int) -> None:
     """'Edit this' on the newest result card, then an edit with a shot angle."""
     page.get_by_role("button", name=re.compile(r"Edit this$")).first.click()
     expect(page).to_have_url(re.compile(r"/edit$"))
     expect(page.get_by_role("heading", name="Edit", level=1)).to_be_visible()
     wait_idle(page)
     apply_edit(page, prompt, angle)
-    expect_image_loaded(result_image(page, prompt))
-    wait_idle(page)
+    expect_edit_done(page, step)
 
 
 def test_demo_create_download_edit_chain_and_history(
@@ -67,13 +67,13 @@ def test_demo_create_download_edit_chain_and_history(
     wait_idle(page)
     assert_is_image(download_result(page, tmp_path))
 
-    edit_latest(page, "make it night", "low angle")
+    edit_latest(page, "make it night", "low angle", 1)
     compare = page.locator("[data-testid=stImage]")
     expect(compare.filter(has_text="Before")).to_be_visible()
     expect(compare.filter(has_text="After")).to_be_visible()
     expect(page.get_by_text("Original (create) → Edit 1", exact=True)).to_be_visible()
 
-    edit_latest(page, "add falling snow", "overhead")
+    edit_latest(page, "add falling snow", "overhead", 2)
     expect(page.get_by_text("Original (create) → Edit 1 → Edit 2", exact=True)).to_be_visible()
     expect(page.get_by_text(re.compile(r"overhead · seed \d+"))).to_be_visible()
     no_exceptions(page)
