@@ -1,0 +1,242 @@
+"""What a user feels, measured against the emulator with a fixed job duration.
+
+    .venv/bin/python benchmarks/bench_ux.py [--runs 5] [--job-seconds 3] [--rows 10000]
+
+1. Generate click → image visible in Chromium, minus the job's own duration (median), next to
+   a plain `requests` script doing what the seed documents show (POST with pollForResult, then
+   GET assets/{jobId} until done, then fetch the image).
+2. API requests the app made per job (the emulator's request log).
+3. Script time per rerun of each page with 10,000 jobs in history (AppTest `.run()`).
+4. Server memory (VmRSS) with 1 and with 10 open browser sessions.
+Not a test: it prints figures, each with its aim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "browser")]
+
+from browser_support import (  # noqa: E402
+    WIDE,
+    AppServer,
+    app_environment,
+    launch_chromium,
+    open_page,
+    wait_idle,
+)
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig  # noqa: E402
+
+SEED_POLL_FOR_RESULT = 10  # what the seed documents' examples send
+PLAIN_POLL_SECONDS = 1.0
+RESULT_SHOWN_JS = """(prompt) => {
+  const img = [...document.querySelectorAll('[data-testid=stImage]')]
+    .filter(e => e.innerText.includes(prompt)).map(e => e.querySelector('img'))
+    .find(i => i && i.complete && i.naturalWidth > 0);
+  return img ? performance.now() : false;
+}"""
+STAMP_CLICK_JS = """() => document.addEventListener(
+  'click', () => { window.__clicked = performance.now(); }, {capture: true, once: true})"""
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def report(name: str, value: str, aim: str, ok: bool) -> None:
+    print(f"  {name:52} {value:>18}   aim {aim:<28} {verdict(ok)}")
+
+
+# ---------------------------------------------------------------- 1 and 2: one job at a time
+
+
+def app_latency(page: Page, prompt: str) -> float:
+    """Seconds from the Generate click to the result's image loaded, timed in the page."""
+    page.get_by_role("textbox", name="Prompt").fill(prompt)
+    wait_idle(page)
+    page.evaluate(STAMP_CLICK_JS)
+    page.get_by_role("button", name="Generate").click()
+    shown = page.wait_for_function(RESULT_SHOWN_JS, arg=prompt, polling="raf", timeout=60_000)
+    clicked = page.evaluate("() => window.__clicked")
+    return (shown.json_value() - clicked) / 1000
+
+
+def plain_latency(base_url: str, prompt: str) -> float:
+    """What the seed examples do, then fetch the picture: seconds until its bytes are here."""
+    headers = {"Authorization": f"Bearer {DEMO_TOKEN}"}
+    started = time.perf_counter()
+    body = {"prompt": prompt, "aspectRatio": "16:9", "pollForResult": SEED_POLL_FOR_RESULT}
+    job = requests.post(f"{base_url}/images/flux-create", json=body, headers=headers).json()
+    while (job.get("status") or {}).get("type") != "completed" or not job["status"].get("artifact"):
+        time.sleep(PLAIN_POLL_SECONDS)
+        url = f"{base_url}/assets/{requests.utils.quote(job['jobId'], safe='')}"
+        job = requests.get(url, headers=headers).json()
+    requests.get(job["status"]["artifact"]["assetUrl"]).raise_for_status()
+    return time.perf_counter() - started
+
+
+def requests_between(emulator: Emulator, since: int) -> Counter[str]:
+    return Counter(f"{method} {route}" for method, route, _ in emulator.requests[since:])
+
+
+def measure_jobs(page: Page, emulator: Emulator, runs: int, job_seconds: float) -> None:
+    app, plain, per_job = [], [], Counter[str]()
+    for n in range(runs):
+        mark = len(emulator.requests)
+        app.append(app_latency(page, f"benchmark lighthouse {n}") - job_seconds)
+        wait_idle(page)
+        time.sleep(1.5)  # let the runner's last writes and fragment ticks settle
+        per_job += requests_between(emulator, mark)
+        plain.append(plain_latency(emulator.base_url, f"plain lighthouse {n}") - job_seconds)
+    app_median, plain_median = statistics.median(app), statistics.median(plain)
+    print(f"1. Generate click → image visible, minus the {job_seconds:g} s job ({runs} runs)")
+    print(f"     app runs: {', '.join(f'{t:.2f}' for t in app)} s")
+    print(f"     plain script runs: {', '.join(f'{t:.2f}' for t in plain)} s")
+    report("app, median extra wait", f"{app_median:.2f} s", "< 1.0 s", app_median < 1.0)
+    report("plain requests script, median extra wait", f"{plain_median:.2f} s", "(reference)", True)
+    report(
+        "app vs plain script",
+        f"{app_median - plain_median:+.2f} s",
+        "no worse than the script",
+        app_median <= plain_median + 0.05,
+    )
+    print("2. API requests the app made per job")
+    for route, count in sorted(per_job.items()):
+        print(f"     {route:40} {count / runs:5.1f} per job")
+    status = per_job["GET assets/{jobId}"] / runs
+    rate = status / job_seconds
+    report("status requests per second of job", f"{rate:.2f} /s", "<= 1 per second", rate <= 1.0)
+
+
+# ---------------------------------------------------------------- 3: script time per rerun
+
+
+def steady_navigation() -> None:
+    """Run as a server does after its first visitor (as the AppTests do)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init  # type: ignore[method-assign]
+
+
+def seeded_store(url: str, rows: int) -> str:
+    """`rows` realistic finished jobs for the demo token; returns its account key."""
+    from benchmarks._seed import seed_history
+    from kontextlab.accounts import account_key
+    from kontextlab.history import HistoryStore
+
+    store, key = HistoryStore(url), account_key(DEMO_TOKEN)
+    seed_history(store, key, rows)
+    for record in store.in_flight(key):  # nothing in flight: a quiet history of finished jobs
+        store.update_job(record.id, status="failed", message="The job failed on the server.")
+    store.close()
+    return key
+
+
+def median_ms(action: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def measure_reruns(emulator: Emulator, folder: Path, rows: int, runs: int) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    url = f"sqlite:///{folder / 'big.sqlite3'}"
+    key = seeded_store(url, rows)
+    os.environ.update(
+        USEAPI_TOKEN=DEMO_TOKEN, USEAPI_BASE_URL=emulator.base_url, KONTEXTLAB_DATABASE_URL=url
+    )
+    steady_navigation()
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's bare-mode warnings
+    print(f"3. Script time per rerun with {rows:,} jobs in history (AppTest, median of {runs})")
+    aims = {"create": 50.0, "edit": 50.0, "history": 150.0}
+    for name, aim in aims.items():
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+        at.session_state["_resumed"] = {key}
+        at.run()
+        at.switch_page(f"pages/{name}.py")
+        at.run()
+        at.run()  # warm: the link refresh and caches of a page's first open
+        assert not at.exception, at.exception
+        assert name != "history" or len(at.dataframe) == 1, "the History table is drawn"
+        ms = median_ms(at.run, runs)
+        report(f"{name.capitalize()} page rerun", f"{ms:.0f} ms", f"< {aim:.0f} ms", ms < aim)
+
+
+# ---------------------------------------------------------------- 4: memory per session
+
+
+def measure_memory(browser_factory: Callable[[], object], server: AppServer, url: str) -> None:
+    browser = browser_factory()
+    pages = [browser.new_context(viewport=WIDE).new_page() for _ in range(10)]  # type: ignore[attr-defined]
+    open_page(pages[0], url)
+    time.sleep(2)
+    one = server.rss_kib()
+    for page in pages[1:]:
+        open_page(page, url)
+    time.sleep(3)
+    ten = server.rss_kib()
+    for page in pages:
+        wait_idle(page)
+    per_session = (ten - one) / 9 / 1024
+    print("4. Server memory (VmRSS of the streamlit process)")
+    report("1 open session", f"{one / 1024:.0f} MB", "(reference)", True)
+    report("10 open sessions", f"{ten / 1024:.0f} MB", "(reference)", True)
+    report("per extra session", f"{per_session:.1f} MB", "< 30 MB", per_session < 30)
+    browser.close()  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="jobs timed (at least 5)")
+    parser.add_argument("--job-seconds", type=float, default=3.0)
+    parser.add_argument("--rows", type=int, default=10_000)
+    args = parser.parse_args()
+    emulator = Emulator(EmulatorConfig(job_seconds=args.job_seconds))  # real 3 s poll tick
+    emulator.start()
+    folder = Path(tempfile.mkdtemp(prefix="kontextlab-bench-ux-"))
+    env = app_environment(folder, USEAPI_TOKEN=DEMO_TOKEN, USEAPI_BASE_URL=emulator.base_url)
+    server = AppServer(folder, env).start()
+    print(f"emulator: job {args.job_seconds:g} s, pollForResult tick 3 s; app: default settings")
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            page = browser.new_context(viewport=WIDE).new_page()
+            open_page(page, server.url)
+            measure_jobs(page, emulator, args.runs, args.job_seconds)
+            browser.close()
+            measure_reruns(emulator, folder, args.rows, max(args.runs, 5))
+            measure_memory(lambda: launch_chromium(playwright), server, server.url)
+    finally:
+        server.stop()
+        emulator.stop()
+
+
+if __name__ == "__main__":
+    main()
