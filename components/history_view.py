@@ -200,7 +200,7 @@ def _aspect_ratios(frame: pd.DataFrame) -> pd.Series:
 
 COLUMNS = {
     "picture": st.column_config.ImageColumn("Picture", width="small"),
-    "prompt": st.column_config.TextColumn("Prompt", width="large"),
+    "prompt": st.column_config.TextColumn("Prompt", width="medium"),
     "kind": st.column_config.TextColumn("Kind"),
     "style": st.column_config.TextColumn("Style"),
     "status": st.column_config.TextColumn("Status"),

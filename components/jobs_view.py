@@ -13,7 +13,7 @@ from kontextlab import payloads as p
 from kontextlab.history import JobRecord
 from kontextlab.images import download_name
 
-TICK_SECONDS = 1.0
+TICK_SECONDS = 0.5  # a finished job shows within half a second
 
 
 def submit(
@@ -44,7 +44,8 @@ def send_form(
         form.set_errors(prefix, exc)
         st.rerun()
     form.set_errors(prefix, None)
-    submit(conn, request, parent_id=parent_id)
+    if submit(conn, request, parent_id=parent_id):
+        st.toast("Started. The picture appears under Results when it is ready.")
 
 
 def humanize_delta(seconds: float) -> str:

@@ -9,7 +9,7 @@ from components.connection import Connection
 from components.reference import choose_result
 from kontextlab.history import JobRecord
 
-MAX_STEPS_PER_ROW = 4
+MAX_STEPS_PER_ROW = 3
 
 
 def step_label(index: int, record: JobRecord) -> str:
@@ -33,7 +33,7 @@ def _step(conn: Connection, prefix: str, index: int, record: JobRecord, current:
     if index and record.prompt:
         st.caption(record.prompt)
     st.button(
-        "Edit",
+        "Edit again",
         key=f"{prefix}_lin_edit_{record.id}",
         on_click=choose_result,
         args=(prefix, record.id),
@@ -42,7 +42,7 @@ def _step(conn: Connection, prefix: str, index: int, record: JobRecord, current:
     )
     if index:
         st.button(
-            "Restore",
+            "Reuse settings",
             key=f"{prefix}_lin_restore_{record.id}",
             width="stretch",
             on_click=_restore,

@@ -136,7 +136,11 @@ def reference_picker(
     modes = [NONE, UPLOAD, RESULT] if optional else [UPLOAD, RESULT]
     mode_key = f"{prefix}_ref_mode"
     if st.session_state.get(mode_key) not in modes:
-        st.session_state[mode_key] = modes[0]
+        # Editing starts from your newest result when there is one: chains need no extra click.
+        has_results = not optional and connection.store().completed_with_images(
+            conn.account_key, limit=1
+        )
+        st.session_state[mode_key] = RESULT if has_results else modes[0]
     mode = st.radio("Source", modes, key=mode_key, horizontal=True, label_visibility="collapsed")
     if mode == UPLOAD:
         ref = _from_upload(prefix, conn, email)

@@ -75,4 +75,5 @@ with left:
     ):
         jobs_view.send_form(PREFIX, conn, request)
 with right:
+    st.subheader("Results")
     jobs_view.results_panel(conn, ["create"], PREFIX)

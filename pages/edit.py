@@ -35,7 +35,7 @@ def shot_inputs() -> tuple[str | None, str | None]:
         index=None,
         key=f"{PREFIX}_shot_type",
         accept_new_options=True,
-        placeholder="Pick or type, e.g. wide shot",
+        placeholder="Pick or type",
     )
     shot_angle = right.selectbox(
         "Shot angle",
@@ -104,6 +104,7 @@ with left:
     ):
         jobs_view.send_form(PREFIX, conn, request, ref.parent_id if ref else None)
 with right:
+    st.subheader("Results")
     jobs_view.in_flight_panel(conn, ["edit"])
     compared = latest_compare(conn)
     jobs_view.results_panel(conn, ["edit"], PREFIX, show_in_flight=False, latest_image=not compared)
