@@ -6,6 +6,7 @@ import base64
 import logging
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -301,7 +302,7 @@ def detail(conn: Connection, record: JobRecord) -> None:
         if record.message:
             (st.error if record.status == "failed" else st.caption)(record.message)
         _actions(conn, record, image, picture)
-    st.markdown(parameters_table(record))
+    st.html(parameters_table(record))
     with st.expander("Exact request (JSON)"):
         st.caption(f"POST {conn.base_url}/{ENDPOINTS.get(record.kind, '')}")
         st.json(record.request)
@@ -369,15 +370,15 @@ def _link_text(record: JobRecord) -> str:
     return jobs_view.link_status(record)
 
 
-def _md(value: Any) -> str:
-    text = " ".join(str(value).split())
-    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-!|~$" else ch for ch in text)
-
-
 def parameters_table(record: JobRecord) -> str:
-    lines = ["| Parameter | Value |", "|---|---|"]
-    lines += [f"| {_md(k)} | {_md(v)} |" for k, v in parameter_rows(record)]
-    return "\n".join(lines)
+    """An HTML table whose long values (job ids, URLs) wrap instead of widening a phone page."""
+    cell = "padding:4px 8px;border-bottom:1px solid #e6e3f0;vertical-align:top"
+    rows = "".join(
+        f'<tr><th style="{cell};text-align:left;white-space:nowrap">{escape(str(k))}</th>'
+        f'<td style="{cell};overflow-wrap:anywhere">{escape(str(v))}</td></tr>'
+        for k, v in parameter_rows(record)
+    )
+    return f'<table style="width:100%;border-collapse:collapse;font-size:0.9rem">{rows}</table>'
 
 
 # ---------------------------------------------------------------- actions

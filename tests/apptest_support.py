@@ -112,6 +112,7 @@ def texts(at: AppTest) -> str:
     parts = []
     for kind in ("markdown", "caption", "error", "info", "warning", "success", "title"):
         parts.extend(str(e.value) for e in getattr(at, kind))
+    parts.extend(str(h.value) for h in at.get("html"))
     for image in at.image:
         parts.extend(c for c in image.captions if c)
     return "\n".join(parts)

@@ -96,7 +96,7 @@ def test_every_page_renders_without_exceptions(
         no_exceptions(page)
         screenshot(page, f"{name}-{size}")
         full_screenshot(page, f"{name}-{size}-full")
-        print(f"{name} at {size}: {horizontal_overflow(page)} px horizontal overflow")
+        assert horizontal_overflow(page) == 0, f"{name} at {size} scrolls sideways"
         no_exceptions(page)
     finally:
         context.close()
