@@ -270,9 +270,18 @@ def restore_later(prefix: str, payload: dict[str, Any], seed: int | None) -> Non
     st.session_state[f"_pending_{prefix}_settings"] = (dict(payload), seed)
 
 
+def settle_pending(prefix: str) -> None:
+    """Forget queued settings and picks once a run of the page has drawn them all.
+
+    Until then they are applied on every run: a run the user interrupts (a click while it
+    draws) would otherwise lose them to the widget values the browser sends back."""
+    st.session_state.pop(f"_pending_{prefix}_settings", None)
+    st.session_state.pop(f"_pending_{prefix}_ref", None)
+
+
 def apply_pending_settings(prefix: str) -> None:
     """Load settings queued by `restore_later`, before the page draws its widgets."""
-    pending = st.session_state.pop(f"_pending_{prefix}_settings", None)
+    pending = st.session_state.get(f"_pending_{prefix}_settings")
     if not pending:
         return
     payload, seed = pending

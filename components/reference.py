@@ -35,7 +35,7 @@ def choose_result(prefix: str, row_id: str) -> None:
 
 
 def _apply_pending(prefix: str) -> None:
-    row_id = st.session_state.pop(f"_pending_{prefix}_ref", None)
+    row_id = st.session_state.get(f"_pending_{prefix}_ref")
     if row_id:
         st.session_state[f"{prefix}_ref_mode"] = RESULT
         st.session_state[f"{prefix}_ref_row"] = row_id

@@ -77,3 +77,4 @@ with left:
 with right:
     st.subheader("Results")
     jobs_view.results_panel(conn, ["create"], PREFIX)
+form.settle_pending(PREFIX)

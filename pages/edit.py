@@ -108,3 +108,4 @@ with right:
     jobs_view.in_flight_panel(conn, ["edit"])
     compared = latest_compare(conn)
     jobs_view.results_panel(conn, ["edit"], PREFIX, show_in_flight=False, latest_image=not compared)
+form.settle_pending(PREFIX)

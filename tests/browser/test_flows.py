@@ -52,6 +52,10 @@ def edit_latest(page: Page, prompt: str, angle: str, step: int) -> None:
     page.get_by_role("button", name=re.compile(r"Edit this$")).first.click()
     expect(page).to_have_url(re.compile(r"/edit$"))
     expect(page.get_by_role("heading", name="Edit", level=1)).to_be_visible()
+    source_kind = "create" if step == 1 else "edit"
+    expect(page.get_by_role("combobox", name="Result")).to_have_value(
+        re.compile(f" · {source_kind} · ")
+    )
     wait_idle(page)
     apply_edit(page, prompt, angle)
     expect_edit_done(page, step)
