@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 DEFAULT_BASE_URL = "https://api.useapi.net/v1/ltxstudio"
@@ -14,6 +15,12 @@ KEYS = ("USEAPI_TOKEN", "USEAPI_BASE_URL", "USEAPI_EMAIL", "KONTEXTLAB_DATABASE_
 def default_database_url() -> str:
     """A SQLite file in the user's data folder, outside the repository."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return _sqlite_url_in(base)
+
+
+@cache
+def _sqlite_url_in(base: str) -> str:
+    # Settings are read on every page run; create the folder once per location.
     folder = Path(base) / "kontextlab"
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'history.sqlite3'}"
