@@ -8,13 +8,13 @@ import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 import streamlit as st
 
 from components import connection, form, jobs_view
 from components.connection import Connection
+from components.fmt import humanize_delta, local_time, local_tz, short
 from components.reference import choose_result
 from kontextlab import api
 from kontextlab import payloads as p
@@ -65,26 +65,13 @@ def show_notice() -> None:
 # ---------------------------------------------------------------- time and labels
 
 
-def local_tz() -> Any:
-    # The viewer's time zone as the browser reports it (an IANA name, e.g. "Europe/Paris");
-    # the server's zone when unknown.
-    try:
-        return ZoneInfo(st.context.timezone or "")
-    except (ValueError, ZoneInfoNotFoundError):
-        return datetime.now().astimezone().tzinfo
-
-
-def local_time(moment: datetime | None) -> str:
-    return moment.astimezone(local_tz()).strftime("%d %b %Y, %H:%M") if moment else "—"
-
-
 def expires_label(expires: Any, lost: bool, now: datetime) -> str:
     if expires is None or pd.isna(expires):
         return "—"
     left = (expires - now).total_seconds()
     if lost:
         return "expired, cannot renew" if left <= 0 else "gone from server"
-    return "expired" if left <= 0 else f"in {jobs_view.humanize_delta(left)}"
+    return "expired" if left <= 0 else f"in {humanize_delta(left)}"
 
 
 # ---------------------------------------------------------------- find
@@ -427,11 +414,7 @@ def _delete(conn: Connection, record: JobRecord) -> None:
     connection.store().delete(record.id, conn.account_key)
     st.session_state[OPEN] = None
     reset_table()
-    notify(f"Deleted “{_short(record.prompt) or record.kind}”.", "success")
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    notify(f"Deleted “{short(record.prompt) or record.kind}”.", "success")
 
 
 def _download(record: JobRecord, image: bytes | None, picture: bytes | None) -> None:
@@ -552,9 +535,7 @@ def refresh_link(conn: Connection, record: JobRecord) -> str:
         url_expires_at=job.artifact.expires_at,
     )
     left = (job.artifact.expires_at or datetime.now(UTC)) - datetime.now(UTC)
-    return (
-        f"The link was refreshed; it is valid for {jobs_view.humanize_delta(left.total_seconds())}."
-    )
+    return f"The link was refreshed; it is valid for {humanize_delta(left.total_seconds())}."
 
 
 def refresh_expiring(conn: Connection) -> None:

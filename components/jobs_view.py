@@ -8,6 +8,7 @@ import streamlit as st
 
 from components import connection, form
 from components.connection import Connection
+from components.fmt import humanize_delta, short
 from components.reference import choose_result
 from kontextlab import payloads as p
 from kontextlab.history import JobRecord
@@ -48,17 +49,6 @@ def send_form(
         st.toast("Started. The picture appears under Results when it is ready.")
 
 
-def humanize_delta(seconds: float) -> str:
-    seconds = abs(seconds)
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 36 * 3600:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} days"
-
-
 def link_status(record: JobRecord, now: datetime | None = None) -> str:
     if not record.url_expires_at:
         return "No link"
@@ -76,8 +66,7 @@ def _elapsed(record: JobRecord) -> str:
 def _progress(record: JobRecord) -> None:
     value = max(0.0, min(100.0, record.progress or 0.0))
     state = "Sending…" if record.status == "queued" else f"Generating… {value:.0f}%"
-    prompt = record.prompt if len(record.prompt) < 80 else record.prompt[:77] + "…"
-    st.progress(int(value), text=f"{state} · {_elapsed(record)} · {prompt}")
+    st.progress(int(value), text=f"{state} · {_elapsed(record)} · {short(record.prompt, 80)}")
     if record.message:
         st.caption(record.message)
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from components import connection
 from components.connection import Connection
+from components.fmt import local_time, short
 from kontextlab import api
 from kontextlab.history import JobRecord
 from kontextlab.images import BadImage, PreparedImage, prepare_reference, thumbnail
@@ -103,9 +104,8 @@ def _from_upload(prefix: str, conn: Connection, email: str | None) -> Reference 
 
 
 def _label(record: JobRecord) -> str:
-    when = record.created_at.astimezone().strftime("%d %b %H:%M")
-    prompt = record.prompt if len(record.prompt) <= 60 else record.prompt[:57] + "…"
-    return f"{prompt or '(no prompt)'} · {record.kind} · {when}"
+    when = local_time(record.created_at, "%d %b %H:%M")
+    return f"{short(record.prompt) or '(no prompt)'} · {record.kind} · {when}"
 
 
 def _from_results(prefix: str, conn: Connection) -> Reference | None:
