@@ -12,10 +12,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import connection, form, jobs_view
+from components import connection, jobs_view
 from components.connection import Connection
 from components.fmt import humanize_delta, local_time, local_tz, short
-from components.reference import choose_result
 from kontextlab import api
 from kontextlab import payloads as p
 from kontextlab.history import KINDS, STATUSES, JobRecord
@@ -372,15 +371,7 @@ def parameters_table(record: JobRecord) -> str:
 
 
 def _rerun(conn: Connection, record: JobRecord) -> None:
-    payload = dict(record.request)
-    if record.seed is not None and record.kind != "upscale":
-        payload["seed"] = record.seed
-    try:
-        request = p.request_from_payload(record.kind, payload)
-    except (KeyError, TypeError, ValueError):
-        notify("This job's settings cannot be sent again.", "error")
-        return
-    _started(jobs_view.submit(conn, request, parent_id=record.parent_id), "Re-run")
+    _started(jobs_view.rerun(conn, record), "Re-run")
 
 
 def _upscale(conn: Connection, record: JobRecord) -> None:
@@ -394,16 +385,6 @@ def _started(row_id: str | None, what: str) -> None:
         st.session_state[OPEN] = row_id
         reset_table()
         notify(f"{what} started. It is at the top of the table and opens here when done.")
-
-
-def _send_to_create(record: JobRecord) -> None:
-    form.restore_later("create", record.request, record.seed)
-    st.session_state["_goto"] = "create"
-
-
-def _edit(record: JobRecord) -> None:
-    choose_result("edit", record.id)
-    st.session_state["_goto"] = "edit"
 
 
 def _refresh(conn: Connection, record: JobRecord) -> None:
@@ -465,7 +446,7 @@ def _actions(conn: Connection, record: JobRecord, image: bytes | None, pic: byte
     b.button(
         "Edit this",
         key=f"{key}_edit",
-        on_click=_edit,
+        on_click=jobs_view.go_edit,
         args=(record,),
         disabled=not (done and record.file_id),
         width="stretch",
@@ -493,8 +474,9 @@ def _actions(conn: Connection, record: JobRecord, image: bytes | None, pic: byte
     a.button(
         "Send to Create",
         key=f"{key}_tocreate",
-        on_click=_send_to_create,
-        args=(record,),
+        on_click=jobs_view.send_settings,
+        args=("create", record),
+        kwargs={"go": True},
         disabled=not (can_send and record.kind in ("create", "edit")),
         width="stretch",
         icon=":material/brush:",

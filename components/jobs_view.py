@@ -107,18 +107,32 @@ def settings_line(record: JobRecord) -> str:
     return " · ".join(parts)
 
 
-def rerun(conn: Connection, record: JobRecord, vary: bool) -> None:
+def rerun(conn: Connection, record: JobRecord, vary: bool = False) -> str | None:
+    """Send a job again: the same settings and the seed it used, or a new random seed."""
     payload = dict(record.request)
     seed = form.new_random_seed() if vary else record.seed
-    if seed is not None:
+    if seed is not None and record.kind != "upscale":
         payload["seed"] = seed
-    request = p.request_from_payload(record.kind, payload)
-    submit(conn, request, parent_id=record.parent_id)
+    try:
+        request = p.request_from_payload(record.kind, payload)
+    except (KeyError, TypeError):
+        st.toast("This job's settings cannot be sent again.", icon=":material/error:")
+        return None
+    return submit(conn, request, parent_id=record.parent_id)
 
 
-def _go_edit(record: JobRecord) -> None:
+def go_edit(record: JobRecord) -> None:
     choose_result("edit", record.id)
     st.session_state["_goto"] = "edit"
+
+
+def send_settings(prefix: str, record: JobRecord, *, go: bool = False) -> None:
+    """Load a job's settings, and the picture it started from, into a page's form."""
+    form.restore_later(prefix, record.request, record.seed)
+    if record.parent_id and record.request.get("referenceAssetId"):
+        choose_result(prefix, record.parent_id)
+    if go:
+        st.session_state["_goto"] = prefix
 
 
 def result_card(
@@ -156,7 +170,7 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, data: bytes | N
     row.button(
         "Edit this",
         key=f"{key}_edit",
-        on_click=_go_edit,
+        on_click=go_edit,
         args=(record,),
         icon=":material/auto_fix_high:",
         disabled=not record.file_id,

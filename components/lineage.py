@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import connection, form
+from components import connection, jobs_view
 from components.connection import Connection
 from components.reference import choose_result
 from kontextlab.history import JobRecord
@@ -16,12 +16,6 @@ def step_label(index: int, record: JobRecord) -> str:
     if index == 0:
         return "Original upload" if record.kind == "upload" else f"Original ({record.kind})"
     return f"Edit {index}"
-
-
-def _restore(prefix: str, record: JobRecord) -> None:
-    form.restore_later(prefix, record.request, record.seed)
-    if record.parent_id:
-        choose_result(prefix, record.parent_id)
 
 
 def _step(conn: Connection, prefix: str, index: int, record: JobRecord, current: bool) -> None:
@@ -45,7 +39,7 @@ def _step(conn: Connection, prefix: str, index: int, record: JobRecord, current:
             "Reuse settings",
             key=f"{prefix}_lin_restore_{record.id}",
             width="stretch",
-            on_click=_restore,
+            on_click=jobs_view.send_settings,
             args=(prefix, record),
             help="Load this step's prompt and settings into the form",
         )
