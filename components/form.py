@@ -246,22 +246,23 @@ def show_request(conn: Connection, request: p.CreateRequest | p.EditRequest) -> 
         st.code(curl_command(conn, request), language="bash")
 
 
-# Wire name → widget key suffix, for "restore settings" and "send to Create".
-RESTORABLE = {
-    "prompt": "prompt",
-    "aspectRatio": "aspect_ratio",
-    "style": "style",
-    "shotType": "shot_type",
-    "shotAngle": "shot_angle",
-    "pollForResult": "wait",
-    "maxJobs": "max_jobs",
-    "replyUrl": "reply_url",
-    "replyRef": "reply_ref",
-    "model": "model",
-    "location": "location",
-    "weather": "weather",
-    "lighting": "lighting",
-    "email": "email",
+# Wire name → (widget key suffix, the widget's value when the payload has none), for
+# "Reuse settings" and "Send to Create".
+RESTORABLE: dict[str, tuple[str, Any]] = {
+    "prompt": ("prompt", ""),
+    "aspectRatio": ("aspect_ratio", p.DEFAULT_ASPECT_RATIO),
+    "style": ("style", p.NO_STYLE),
+    "shotType": ("shot_type", None),
+    "shotAngle": ("shot_angle", None),
+    "pollForResult": ("wait", NO_WAIT),
+    "maxJobs": ("max_jobs", None),
+    "replyUrl": ("reply_url", ""),
+    "replyRef": ("reply_ref", ""),
+    "model": ("model", DEFAULT_MODEL),
+    "location": ("location", ""),
+    "weather": ("weather", ""),
+    "lighting": ("lighting", ""),
+    "email": ("email", ""),
 }
 
 
@@ -285,16 +286,9 @@ def apply_pending_settings(prefix: str) -> None:
     if not pending:
         return
     payload, seed = pending
-    for wire, suffix in RESTORABLE.items():
-        st.session_state[f"{prefix}_{suffix}"] = payload.get(
-            wire, None if suffix != "prompt" else ""
-        )
-    st.session_state[f"{prefix}_aspect_ratio"] = payload.get("aspectRatio", p.DEFAULT_ASPECT_RATIO)
-    st.session_state[f"{prefix}_wait"] = payload.get("pollForResult") or NO_WAIT
-    st.session_state[f"{prefix}_style"] = payload.get("style") or p.NO_STYLE
-    st.session_state[f"{prefix}_model"] = payload.get("model") or DEFAULT_MODEL
-    for name in ("reply_url", "reply_ref", "location", "weather", "lighting", "email"):
-        st.session_state[f"{prefix}_{name}"] = st.session_state[f"{prefix}_{name}"] or ""
+    for wire, (suffix, empty) in RESTORABLE.items():
+        value = payload.get(wire)
+        st.session_state[f"{prefix}_{suffix}"] = empty if value in (None, "") else value
     if payload.get("reference_strength") is not None:
         st.session_state[f"{prefix}_strength"] = int(payload["reference_strength"])
     if seed is not None:
