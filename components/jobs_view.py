@@ -89,11 +89,11 @@ def in_flight_panel(conn: Connection, kinds: list[str]) -> None:
     tick()
 
 
-def _image_bytes(record: JobRecord) -> bytes | None:
+def _picture(record: JobRecord, large: bool) -> bytes | None:
+    """The full image for the big card; the small stored thumbnail is enough for the others."""
     store = connection.store()
-    return store.image(record.id, record.account_key) or store.thumbnail(
-        record.id, record.account_key
-    )
+    full = store.image(record.id, record.account_key) if large else None
+    return full or store.thumbnail(record.id, record.account_key)
 
 
 def settings_line(record: JobRecord) -> str:
@@ -145,28 +145,35 @@ def result_card(
         )
         st.button("Try again", key=f"{key}_retry", on_click=rerun, args=(conn, record, False))
         return
-    data = _image_bytes(record)
-    if data and image:
-        st.image(data, caption=record.prompt, width="stretch" if large else 320)
-    elif record.asset_url and image:
+    picture = _picture(record, large) if image else None
+    if picture:
+        st.image(picture, caption=record.prompt, width="stretch" if large else 320)
+    elif image and record.link_valid():
         st.image(record.asset_url, caption=record.prompt)
     st.caption(f"{settings_line(record)} · {link_status(record)}")
     if record.message:
         st.caption(record.message)
-    _card_actions(conn, record, key, data)
+    _card_actions(conn, record, key)
 
 
-def _card_actions(conn: Connection, record: JobRecord, key: str, data: bytes | None) -> None:
+def _full_image(record: JobRecord) -> bytes:
+    return connection.store().image(record.id, record.account_key) or b""
+
+
+def _card_actions(conn: Connection, record: JobRecord, key: str) -> None:
     row = st.container(horizontal=True)
-    if data and record.mime_type:
+    if record.has_image and record.mime_type:
+        # Deferred: the image bytes are read only when someone clicks.
         row.download_button(
             "Download",
-            data,
+            lambda: _full_image(record),
             key=f"{key}_dl",
             mime=record.mime_type,
             file_name=download_name(record.prompt, record.mime_type, record.seed),
             icon=":material/download:",
         )
+    elif record.link_valid() and record.asset_url:
+        row.link_button("Open full image", record.asset_url, icon=":material/open_in_new:")
     row.button(
         "Edit this",
         key=f"{key}_edit",
