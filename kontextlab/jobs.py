@@ -69,7 +69,9 @@ class JobRunner:
         self.settings = settings or RunnerSettings()
         self.sleep = sleep
         self._threads: dict[str, threading.Thread] = {}
-        self._lock = threading.Lock()
+        # Re-entrant: submit and resume hold it across "record or look up, then start", so
+        # a resume in another session never sees a just-recorded job as abandoned.
+        self._lock = threading.RLock()
 
     # -- public
 
@@ -84,25 +86,27 @@ class JobRunner:
         """Validate, record the job, then send it from a worker thread. Returns the row id.
         Raises InvalidRequest (nothing recorded, nothing sent) when the form is invalid."""
         payload = request.payload()
-        row_id = self.store.add_job(
-            account_key=account_key, kind=request.kind, request=payload, parent_id=parent_id
-        )
-        self._start(row_id, self._run_new, client, request, account_key)
+        with self._lock:
+            row_id = self.store.add_job(
+                account_key=account_key, kind=request.kind, request=payload, parent_id=parent_id
+            )
+            self._start(row_id, self._run_new, client, request, account_key)
         return row_id
 
     def resume(self, client: api.Client, account_key: str) -> int:
         """Follow jobs left in flight by an earlier session or server. Returns how many."""
         count = 0
-        for record in self.store.in_flight(account_key):
-            if self.is_running(record.id):
-                continue
-            if record.job_id:
-                self._start(record.id, self._run_existing, client, record.job_id, account_key)
-                count += 1
-            else:
-                self.store.update_job(
-                    record.id, status="failed", message=LOST_MESSAGE, error_kind="interrupted"
-                )
+        with self._lock:
+            for record in self.store.in_flight(account_key):
+                if self.is_running(record.id):
+                    continue
+                if record.job_id:
+                    self._start(record.id, self._run_existing, client, record.job_id, account_key)
+                    count += 1
+                else:
+                    self.store.update_job(
+                        record.id, status="failed", message=LOST_MESSAGE, error_kind="interrupted"
+                    )
         return count
 
     def is_running(self, row_id: str) -> bool:

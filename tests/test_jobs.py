@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -213,3 +214,34 @@ def test_a_missing_reference_is_explained_plainly(store: HistoryStore) -> None:
     )
     record = run(store, client)
     assert record.status == "failed" and "Upload it again" in record.message
+
+
+def test_a_resume_during_a_submit_never_fails_the_new_job(
+    store: HistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner, _ = runner_for(store)
+    resumer = ScriptedClient([{}], [job_json("completed", 100, "http://x/1")])
+    add_job = store.add_job
+
+    def add_then_resume_elsewhere(**kwargs: Any) -> str:
+        # Another session resumes right after the row exists, before its worker starts.
+        row_id = add_job(**kwargs)
+        other = threading.Thread(target=runner.resume, args=(resumer, KEY))
+        other.start()
+        other.join(timeout=0.5)
+        return row_id
+
+    statuses: list[str] = []
+    update_job = store.update_job
+
+    def record_status(rid: str, **changes: Any) -> bool:
+        if "status" in changes:
+            statuses.append(changes["status"])
+        return update_job(rid, **changes)
+
+    monkeypatch.setattr(store, "add_job", add_then_resume_elsewhere)
+    monkeypatch.setattr(store, "update_job", record_status)
+    client = ScriptedClient([{"jobId": "j1"}], [job_json("completed", 100, "http://x/1")])
+    row_id = runner.submit(client, CreateRequest(prompt="fox"), account_key=KEY)  # type: ignore[arg-type]
+    runner.wait(row_id, timeout=10)
+    assert statuses == ["active", "completed"], "the job was never marked lost on the way"
