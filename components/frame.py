@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
+import sqlalchemy as sa
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from components import connection, form
 
+log = logging.getLogger(__name__)
+DATABASE_DOWN = (
+    "The app cannot reach its history database right now, so nothing can be shown or saved. "
+    "Please try again in a moment."
+)
 PAGES = {
     "create": ("pages/create.py", "Create", ":material/brush:"),
     "edit": ("pages/edit.py", "Edit", ":material/auto_fix_high:"),
@@ -41,10 +49,15 @@ def run() -> None:
     st.sidebar.title("Kontext Lab")
     st.sidebar.caption("Quick prompt experiments with FLUX.1 Kontext.")
     form.keep_form_values()
-    conn = connection.render_sidebar()
-    st.session_state["_connection"] = conn
-    resume_once(conn)
-    nav.run()
+    try:
+        conn = connection.render_sidebar()
+        st.session_state["_connection"] = conn
+        resume_once(conn)
+        nav.run()
+    except sa.exc.SQLAlchemyError:
+        # Every page reads the history store; one sentence for all of them.
+        log.exception("history database error")
+        st.error(DATABASE_DOWN, icon=":material/database:")
 
 
 def resume_once(conn: connection.Connection) -> None:

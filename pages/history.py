@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 import streamlit as st
 
 from components import connection, history_view, jobs_view
@@ -39,8 +38,4 @@ def page() -> None:
 jobs_view.follow_goto()
 st.title("History")
 history_view.show_notice()
-try:
-    page()
-except sa.exc.SQLAlchemyError:
-    log.exception("history page: database error")
-    st.error("The history could not be read: the database did not answer. Try again in a moment.")
+page()

@@ -219,3 +219,13 @@ def test_several_accounts_show_a_picker_with_balances_and_send_the_email(
         assert app_env.latest("create").request["email"] == "ben@example.com"
     finally:
         several.stop()
+
+
+@pytest.mark.parametrize("page", [None, "pages/edit.py", "pages/history.py"])
+def test_an_unreachable_database_is_one_plain_sentence(
+    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch, page: str | None
+) -> None:
+    monkeypatch.setenv("KONTEXTLAB_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    at = app_env.app(page)
+    assert any("cannot reach its history database" in e.value for e in at.error)
+    assert not at.exception
