@@ -169,9 +169,6 @@ class Asset:
             type=inner.get("type"),
         )
 
-    def is_expired(self, now: datetime | None = None) -> bool:
-        return self.expires_at is not None and self.expires_at <= (now or datetime.now(UTC))
-
 
 @dataclass(frozen=True)
 class Job:

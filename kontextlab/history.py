@@ -220,10 +220,6 @@ class JobRecord:
         return self.status in ACTIVE_STATUSES
 
     @property
-    def is_completed(self) -> bool:
-        return self.status == "completed"
-
-    @property
     def duration(self) -> float | None:
         """Seconds from start (or creation) to the end; None while unfinished."""
         start = self.started_at or self.created_at
@@ -235,11 +231,6 @@ class JobRecord:
         if not self.asset_url or self.link_lost:
             return False
         return self.url_expires_at is None or self.url_expires_at > (now or now_utc())
-
-    def expires_in(self, now: datetime | None = None) -> timedelta | None:
-        if self.url_expires_at is None:
-            return None
-        return self.url_expires_at - (now or now_utc())
 
 
 def _loads(text: str | None) -> dict[str, Any]:
