@@ -6,7 +6,6 @@ import base64
 import io
 
 import streamlit as st
-import streamlit.components.v1 as components
 from PIL import Image, ImageOps
 
 WIPE_WIDTH = 900
@@ -64,4 +63,4 @@ def before_after(before: bytes | None, after: bytes | None, *, key: str) -> None
         right.image(after, caption="After", width="stretch")
     with wipe:
         html, height = wipe_html(before, after)
-        components.html(html, height=height)
+        st.iframe(html, height=height)
