@@ -44,6 +44,7 @@ def _jpeg_b64(data: bytes, size: tuple[int, int]) -> str:
     return base64.b64encode(out.getvalue()).decode()
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
 def wipe_html(before: bytes, after: bytes) -> tuple[str, int]:
     """The wipe widget's HTML, and the height it needs at full width."""
     after_image = Image.open(io.BytesIO(after))
@@ -53,7 +54,7 @@ def wipe_html(before: bytes, after: bytes) -> tuple[str, int]:
     return html, size[1] + 60
 
 
-def before_after(before: bytes | None, after: bytes | None, *, key: str) -> None:
+def before_after(before: bytes | None, after: bytes | None) -> None:
     if not before or not after:
         return
     side, wipe = st.tabs(["Side by side", "Wipe"])

@@ -82,7 +82,7 @@ def latest_compare(conn: connection.Connection) -> bool:
     before = store.image(latest.parent_id, conn.account_key) if latest.parent_id else None
     if before and after:
         st.subheader("Before and after")
-        before_after(before, after, key=f"cmp_{latest.id}")
+        before_after(before, after)
     lineage_strip(conn, latest.id, prefix=PREFIX)
     return bool(before and after)
 
