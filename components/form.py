@@ -43,27 +43,10 @@ MODEL_LABELS = {
 }
 
 
-KEPT_FIELDS = (
-    "prompt",
-    "aspect_ratio",
-    "style",
-    "seed_mode",
-    "seed",
-    "wait",
-    "max_jobs",
-    "reply_url",
-    "reply_ref",
-    "model",
-    "location",
-    "weather",
-    "lighting",
-    "email",
-    "ref_mode",
-    "ref_row",
-    "strength",
-    "shot_type",
-    "shot_angle",
-)
+def kept_fields() -> tuple[str, ...]:
+    """Widget key suffixes of every form field: the restorable ones and the pickers."""
+    restorable = tuple(suffix for suffix, _ in RESTORABLE.values())
+    return (*restorable, "seed_mode", "seed", "ref_mode", "ref_row", "strength")
 
 
 def keep_form_values(prefixes: tuple[str, ...] = ("create", "edit")) -> None:
@@ -72,7 +55,7 @@ def keep_form_values(prefixes: tuple[str, ...] = ("create", "edit")) -> None:
     Streamlit forgets the state of widgets that are not drawn in a run; writing a value
     back under its key turns it into plain session state, which it keeps."""
     for prefix in prefixes:
-        for name in KEPT_FIELDS:
+        for name in kept_fields():
             key = f"{prefix}_{name}"
             if key in st.session_state:
                 st.session_state[key] = st.session_state[key]
