@@ -10,7 +10,6 @@ for the History page's typical views.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -21,6 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._common import median_ms
 from benchmarks._seed import seed_history
 from kontextlab.accounts import account_key
 from kontextlab.history import HistoryStore
@@ -57,16 +57,6 @@ def page_view(store: HistoryStore, key: str, view: dict[str, Any]) -> Callable[[
     return run
 
 
-def median_ms(action: Callable[[], object], runs: int) -> float:
-    action()  # warm the caches once, like the second rerun of a page
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
@@ -85,7 +75,7 @@ def main() -> None:
         )
         for name, view in VIEWS.items():
             action = page_view(store, key, view)
-            print(f"{name:36} {action():>8,} {median_ms(action, args.runs):>10.1f}")
+            print(f"{name:36} {action():>8,} {median_ms(action, args.runs, warm=True):>10.1f}")
         store.close()
 
 

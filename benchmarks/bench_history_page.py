@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from benchmarks._common import median_ms, steady_navigation  # noqa: E402
 from benchmarks._seed import seed_history  # noqa: E402
 from kontextlab.accounts import account_key  # noqa: E402
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig  # noqa: E402
@@ -53,26 +51,6 @@ VIEWS: dict[str, tuple[dict[str, Any], dict[str, Any], str, int]] = {
     "sorted by prompt": ({"history_order": "prompt"}, {}, "prompt", 0),
     "page 100": ({"history_page": 100}, {}, "newest", 99 * PAGE),
 }
-
-
-def steady_navigation() -> None:
-    """As in the AppTests: run as a server does after its first visitor."""
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init  # type: ignore[method-assign]
-
-
-def median_ms(action: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def history_app(key: str) -> AppTest:

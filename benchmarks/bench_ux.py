@@ -39,6 +39,7 @@ from browser_support import (  # noqa: E402
 )
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
+from benchmarks._common import median_ms, steady_navigation  # noqa: E402
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig  # noqa: E402
 
 SEED_POLL_FOR_RESULT = 10  # what the seed documents' examples send
@@ -125,19 +126,6 @@ def measure_jobs(page: Page, emulator: Emulator, runs: int, job_seconds: float) 
 # ---------------------------------------------------------------- 3: script time per rerun
 
 
-def steady_navigation() -> None:
-    """Run as a server does after its first visitor (as the AppTests do)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init  # type: ignore[method-assign]
-
-
 def seeded_store(url: str, rows: int) -> str:
     """`rows` realistic finished jobs for the demo token; returns its account key."""
     from benchmarks._seed import seed_history
@@ -150,15 +138,6 @@ def seeded_store(url: str, rows: int) -> str:
         store.update_job(record.id, status="failed", message="The job failed on the server.")
     store.close()
     return key
-
-
-def median_ms(action: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def measure_reruns(emulator: Emulator, folder: Path, rows: int, runs: int) -> None:
