@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 
 from kontextlab import APP_NAME, __version__
 from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
@@ -110,9 +111,42 @@ class ServerError(ApiError):
 class Timeout(ApiError):
     plain = "The image service did not answer in time. Please try again."
 
+    def __init__(
+        self,
+        message: str = "",
+        status: int | None = None,
+        body: Any = None,
+        *,
+        maybe_sent: bool = True,
+    ):
+        super().__init__(message, status, body)
+        # False only when the connection was never made, so the server saw nothing.
+        self.maybe_sent = maybe_sent
+
 
 class NetworkError(ApiError):
     plain = "Could not reach the image service. Check the internet connection and try again."
+
+    def __init__(
+        self,
+        message: str = "",
+        status: int | None = None,
+        body: Any = None,
+        *,
+        maybe_sent: bool = True,
+    ):
+        super().__init__(message, status, body)
+        self.maybe_sent = maybe_sent
+
+
+class OutcomeUnknown(ApiError):
+    """A job request was sent but its answer was lost: the job may exist and be charged."""
+
+    plain = (
+        "The answer from the image service was lost on the way, so the app cannot tell "
+        "whether this picture was made. The server may have made it, and may have charged "
+        "for it."
+    )
 
 
 class UnreadableResponse(ApiError):
@@ -243,6 +277,20 @@ class AssetItem:
 
 
 @dataclass(frozen=True)
+class ScheduledJob:
+    """One entry of `GET scheduler`: a job the account is running right now."""
+
+    job_id: str
+    reply_ref: str | None = None
+    email: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ScheduledJob:
+        ref = data.get("replyRef")
+        return cls(str(data["jobId"]), ref if isinstance(ref, str) else None, data.get("email"))
+
+
+@dataclass(frozen=True)
 class AssetPage:
     items: list[AssetItem]
     total_items: int
@@ -266,6 +314,15 @@ def _retry_after(response: requests.Response) -> float | None:
     if parsed.tzinfo is None:  # "-0000" in an HTTP date means UTC
         parsed = parsed.replace(tzinfo=UTC)
     return max(0.0, (parsed - datetime.now(UTC)).total_seconds())
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached the server (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
 def error_from_response(response: requests.Response) -> ApiError:
@@ -338,9 +395,9 @@ class Client:
                 error = error_from_response(response)
                 wait = _retry_after(response)
             except requests.Timeout as exc:
-                error, wait = Timeout(str(exc)), None
+                error, wait = Timeout(str(exc), maybe_sent=not _never_sent(exc)), None
             except requests.ConnectionError as exc:
-                error, wait = NetworkError(str(exc)), None
+                error, wait = NetworkError(str(exc), maybe_sent=not _never_sent(exc)), None
             except requests.RequestException as exc:
                 error, wait = NetworkError(str(exc)), None
             retryable = isinstance(error, Timeout | NetworkError) or error.status in RETRY_STATUSES
@@ -377,19 +434,27 @@ class Client:
         `pollForResult` caught the end, else just its id (status active)."""
         payload = request.payload()
         wait = int(payload.get("pollForResult") or 0) * 3
-        read_timeout = max(self.timeout[1], wait + 30)
-        if multipart:
-            files = {k: (None, v) for k, v in request.form_fields().items()}
-            response = self._request(
-                "POST", request.endpoint, files=files, read_timeout=read_timeout
-            )
-        else:
-            response = self._request(
-                "POST", request.endpoint, json=payload, read_timeout=read_timeout
-            )
-        data = self._json(response)
-        if not isinstance(data, dict) or not data.get("jobId"):
-            raise UnreadableResponse(f"No jobId in the answer: {str(data)[:200]}", 200, data)
+        read_timeout = self.timeout[1] + wait  # the server holds the request this long
+        try:
+            if multipart:
+                files = {k: (None, v) for k, v in request.form_fields().items()}
+                response = self._request(
+                    "POST", request.endpoint, files=files, read_timeout=read_timeout
+                )
+            else:
+                response = self._request(
+                    "POST", request.endpoint, json=payload, read_timeout=read_timeout
+                )
+            data = self._json(response)
+            if not isinstance(data, dict) or not data.get("jobId"):
+                raise UnreadableResponse(f"No jobId in the answer: {str(data)[:200]}", 200, data)
+        except (Timeout, NetworkError) as exc:
+            if not exc.maybe_sent:
+                raise
+            raise OutcomeUnknown(str(exc)) from exc
+        except (ServerError, UnreadableResponse) as exc:
+            # A 5xx or a garbled 200 may come after the job was made upstream.
+            raise OutcomeUnknown(str(exc), exc.status) from exc
         return Job.from_json(data)
 
     def create(self, request: CreateRequest, **kw: Any) -> Job:
@@ -457,6 +522,12 @@ class Client:
 
     def scheduler_available(self) -> dict[str, Any]:
         return self._get("scheduler/available")
+
+    def scheduler(self) -> list[ScheduledJob]:
+        """The account's running jobs, each with the `replyRef` it was sent with."""
+        data = self._get("scheduler")
+        items = data if isinstance(data, list) else []
+        return [ScheduledJob.from_json(i) for i in items if isinstance(i, dict) and i.get("jobId")]
 
     def cancel(self, job_id: str) -> None:
         self._request("DELETE", "scheduler/" + quote(job_id, safe=""))

@@ -28,11 +28,12 @@ from kontextlab.api import AssetItem
 from kontextlab.payloads import NO_STYLE
 
 Kind = Literal["create", "edit", "upscale", "upload"]
-Status = Literal["queued", "active", "completed", "failed"]
+Status = Literal["queued", "active", "completed", "failed", "unknown"]
 Order = Literal["newest", "oldest", "prompt", "status", "expires"]
 # "upload" rows record a reference picture, so that edits of it have a parent in lineage.
 KINDS: tuple[str, ...] = ("create", "edit", "upscale", "upload")
-STATUSES: tuple[str, ...] = ("queued", "active", "completed", "failed")
+# "unknown": the request was sent but its answer was lost; the job may exist upstream.
+STATUSES: tuple[str, ...] = ("queued", "active", "completed", "failed", "unknown")
 ACTIVE_STATUSES: tuple[str, ...] = ("queued", "active")
 FINAL_STATUSES: tuple[str, ...] = ("completed", "failed")
 EXPORT_FORMAT = "kontextlab-history"
@@ -573,9 +574,11 @@ class HistoryStore:
             return jobs.c.prompt.like(pattern, escape="\\")
         return jobs.c.prompt.ilike(pattern, escape="\\")
 
-    def in_flight(self, account_key: str | None = None) -> list[JobRecord]:
-        """Queued and active jobs, oldest first: what a restarted app should resume."""
-        query = sa.select(jobs).where(jobs.c.status.in_(ACTIVE_STATUSES))
+    def in_flight(
+        self, account_key: str | None = None, statuses: Sequence[str] = ACTIVE_STATUSES
+    ) -> list[JobRecord]:
+        """Queued and active jobs (or those of `statuses`), oldest first: what to resume."""
+        query = sa.select(jobs).where(jobs.c.status.in_(list(statuses)))
         if account_key is not None:
             query = query.where(jobs.c.account_key == account_key)
         with self._read() as conn:

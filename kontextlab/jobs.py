@@ -7,6 +7,7 @@ history store. The page only reads the store.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -15,19 +16,45 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from kontextlab import api
-from kontextlab.history import HistoryStore
+from kontextlab.history import ACTIVE_STATUSES as ACTIVE
+from kontextlab.history import HistoryStore, JobRecord
 from kontextlab.images import thumbnail
-from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
+from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest, draw_seed
 
 log = logging.getLogger(__name__)
 
 AnyRequest = CreateRequest | EditRequest | UpscaleRequest
 IMAGE_BUDGET_BYTES = 6 * 1024 * 1024
-LOST_MESSAGE = (
-    "The app restarted before the server confirmed this job, so its result cannot be found. "
-    "If it was created, “Sync from account” on the History page brings it back."
+UNKNOWN = "unknown"
+# An "unknown" job's card leads with UNKNOWN_HEADLINE; its row message says what happened since.
+UNKNOWN_HEADLINE = (
+    "The app cannot tell whether this picture was made: the server may have made it, "
+    "and may have charged for it."
 )
+LOST_ANSWER_MESSAGE = (
+    "The server's answer was lost on the way. The app is looking for the job among your "
+    "account's jobs."
+)
+RESTART_MESSAGE = (
+    "The app restarted before the server confirmed this job. The app is looking for it among "
+    "your account's jobs."
+)
+NOT_FOUND_MESSAGE = (
+    "It is not among your account's running jobs or newest pictures, so it was probably not "
+    "made. If it was, “Sync from account” on the History page brings it in."
+)
+CHECK_FAILED_MESSAGE = (
+    "The app could not check your account just now. Try “Check my account” again in a minute."
+)
+# Database errors that pass (a restart, a lock, a dropped connection): worth waiting out.
+STORE_TROUBLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+
+
+class StoreUnavailable(Exception):
+    """The history store stayed unreachable for longer than the runner waits."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +66,11 @@ class RunnerSettings:
     busy_retries: int = 3
     busy_wait: float = 10.0  # when a 429 carries no Retry-After
     artifact_grace: float = 60.0  # "completed" without assetUrl: keep polling this long
+    store_patience: float = 120.0  # keep retrying a failed database write this long
+    resume_every: float = 2.0  # at most one resume sweep per account this often
+    search_every: float = 30.0  # an "unknown" job is looked for at most this often
+    search_for: float = 3600.0  # ... and automatically only while it is younger than this
+    search_assets: int = 20  # newest account pictures checked for a lost job
 
 
 MISSING_REFERENCE = (
@@ -69,6 +101,8 @@ class JobRunner:
         self.settings = settings or RunnerSettings()
         self.sleep = sleep
         self._threads: dict[str, threading.Thread] = {}
+        self._swept: dict[str, float] = {}  # account key → last resume sweep (monotonic)
+        self._searched: dict[str, float] = {}  # row id → last search for a lost job
         # Re-entrant: submit and resume hold it across "record or look up, then start", so
         # a resume in another session never sees a just-recorded job as abandoned.
         self._lock = threading.RLock()
@@ -84,7 +118,12 @@ class JobRunner:
         parent_id: str | None = None,
     ) -> str:
         """Validate, record the job, then send it from a worker thread. Returns the row id.
-        Raises InvalidRequest (nothing recorded, nothing sent) when the form is invalid."""
+        Raises InvalidRequest (nothing recorded, nothing sent) when the form is invalid.
+
+        A create or edit without a seed gets one drawn here: the vendor does not report the
+        seed it used, so the seed sent is the only one the app can show and re-use."""
+        if isinstance(request, CreateRequest | EditRequest) and request.seed is None:
+            request = dataclasses.replace(request, seed=draw_seed())
         payload = request.payload()
         with self._lock:
             row_id = self.store.add_job(
@@ -93,21 +132,50 @@ class JobRunner:
             self._start(row_id, self._run_new, client, request, account_key)
         return row_id
 
-    def resume(self, client: api.Client, account_key: str) -> int:
-        """Follow jobs left in flight by an earlier session or server. Returns how many."""
-        count = 0
+    def resume(self, client: api.Client, account_key: str, *, force: bool = False) -> int:
+        """Follow jobs that no worker follows: left in flight by an earlier session or
+        server, by a worker that lost its database, or whose answer was lost. Cheap to call
+        on every page run (one sweep per account every `resume_every` seconds)."""
+        now = time.monotonic()
         with self._lock:
-            for record in self.store.in_flight(account_key):
-                if self.is_running(record.id):
-                    continue
-                if record.job_id:
-                    self._start(record.id, self._run_existing, client, record.job_id, account_key)
+            last = self._swept.get(account_key)
+            if not force and last is not None and now - last < self.settings.resume_every:
+                return 0
+            self._swept[account_key] = now
+            count = 0
+            for record in self.store.in_flight(account_key, (*ACTIVE, UNKNOWN)):
+                if not self.is_running(record.id) and self._resume_one(client, record):
                     count += 1
-                else:
-                    self.store.update_job(
-                        record.id, status="failed", message=LOST_MESSAGE, error_kind="interrupted"
-                    )
         return count
+
+    def _resume_one(self, client: api.Client, record: JobRecord) -> bool:
+        if record.job_id and record.status != UNKNOWN:
+            self._start(record.id, self._run_existing, client, record.job_id, record.account_key)
+            return True
+        if record.status != UNKNOWN:  # recorded, never confirmed: the app stopped meanwhile
+            # A page run calls this: no waiting out a database outage here (the page says so).
+            self.store.update_job(
+                record.id, status=UNKNOWN, message=RESTART_MESSAGE, error_kind=UNKNOWN
+            )
+        elif not self._search_due(record):
+            return False
+        self._start(record.id, self._run_search, client, record.account_key)
+        return True
+
+    def _search_due(self, record: JobRecord) -> bool:
+        age = (datetime.now(UTC) - record.created_at).total_seconds()
+        last = self._searched.get(record.id)
+        recent = last is not None and time.monotonic() - last < self.settings.search_every
+        return age < self.settings.search_for and not recent
+
+    def check_account(self, client: api.Client, row_id: str, account_key: str) -> bool:
+        """Look for an "unknown" job now ("Check my account"). False if already looking."""
+        with self._lock:
+            record = self.store.get(row_id, account_key)
+            if record is None or record.status != UNKNOWN or self.is_running(row_id):
+                return False
+            self._start(row_id, self._run_search, client, account_key)
+            return True
 
     def is_running(self, row_id: str) -> bool:
         with self._lock:
@@ -137,20 +205,43 @@ class JobRunner:
 
     def _guard(self, row_id: str, target: Callable[..., None], *args: Any) -> None:
         try:
-            target(row_id, *args)
-        except api.ApiError as exc:
-            self._fail(row_id, exc.user_message, type(exc).__name__)
-        except Exception:  # a bug must still end the job visibly, never silently
-            log.exception("job %s crashed", row_id)
-            self._fail(
-                row_id, "Something went wrong inside the app while following this job.", "internal"
-            )
+            try:
+                target(row_id, *args)
+            except api.ApiError as exc:
+                self._fail(row_id, exc.user_message, type(exc).__name__)
+            except StoreUnavailable:
+                raise
+            except Exception:  # a bug must still end the job visibly, never silently
+                log.exception("job %s crashed", row_id)
+                self._fail(
+                    row_id,
+                    "Something went wrong inside the app while following this job.",
+                    "internal",
+                )
+        except StoreUnavailable:
+            # The row keeps its last state; the next resume sweep follows it again.
+            log.warning("job %s: history database unavailable; left for the next sweep", row_id)
         finally:
             with self._lock:
                 self._threads.pop(row_id, None)
 
+    def _save(self, row_id: str, **changes: Any) -> None:
+        """Write a job's new state, waiting out a database that is briefly unavailable."""
+        waited, attempt = 0.0, 0
+        while True:
+            try:
+                self.store.update_job(row_id, **changes)
+                return
+            except STORE_TROUBLE as exc:
+                delay = min(10.0, 0.5 * 2**attempt)
+                if waited + delay > self.settings.store_patience:
+                    raise StoreUnavailable(str(exc)) from exc
+                log.warning("job %s: database write failed, retrying in %.1f s", row_id, delay)
+                self.sleep(delay)
+                waited, attempt = waited + delay, attempt + 1
+
     def _fail(self, row_id: str, message: str, kind: str) -> None:
-        self.store.update_job(
+        self._save(
             row_id,
             status="failed",
             message=message,
@@ -161,13 +252,17 @@ class JobRunner:
     def _run_new(
         self, row_id: str, client: api.Client, request: AnyRequest, account_key: str
     ) -> None:
-        self.store.update_job(row_id, started_at=datetime.now(UTC))
+        self._save(row_id, started_at=datetime.now(UTC))
         try:
-            job = self._submit_with_busy_retry(row_id, client, request)
+            job = self._submit_with_busy_retry(row_id, client, _tagged(request, row_id))
         except api.PaymentRequired as exc:
             self._fail(row_id, self._credits_message(client, request, exc), "PaymentRequired")
             return
-        self.store.update_job(
+        except api.OutcomeUnknown:
+            self._save(row_id, status=UNKNOWN, message=LOST_ANSWER_MESSAGE, error_kind=UNKNOWN)
+            self._run_search(row_id, client, account_key)
+            return
+        self._save(
             row_id,
             status="active",
             job_id=job.job_id,
@@ -201,9 +296,7 @@ class JobRunner:
                 if attempt == self.settings.busy_retries:
                     raise
                 wait = exc.retry_after if exc.retry_after is not None else self.settings.busy_wait
-                self.store.update_job(
-                    row_id, message=f"All accounts are busy; trying again in {wait:.0f} s."
-                )
+                self._save(row_id, message=f"All accounts are busy; trying again in {wait:.0f} s.")
                 self.sleep(wait)
         raise AssertionError("unreachable")
 
@@ -254,16 +347,14 @@ class JobRunner:
             fresh = client.job(job.job_id or "")
         except (api.Timeout, api.NetworkError, api.ServerError, api.UnreadableResponse, api.Busy):
             # A status GET that still fails after the client's own retries: keep going.
-            self.store.update_job(
-                row_id, message="Lost contact with the server for a moment; still waiting."
-            )
+            self._save(row_id, message="Lost contact with the server for a moment; still waiting.")
             return job
         except api.NotFound:
             raise api.NotFound(
                 "The server no longer has this job: it expired before it finished."
             ) from None
         progress = fresh.progress if fresh.progress is not None else job.progress
-        self.store.update_job(row_id, progress=progress or 0.0, message=None)
+        self._save(row_id, progress=progress or 0.0, message=None)
         return fresh
 
     def _complete(self, row_id: str, client: api.Client, job: api.Job) -> None:
@@ -280,11 +371,8 @@ class JobRunner:
             "completed_at": datetime.now(UTC),
             "job_id": job.job_id,
         }
-        seed = job.raw.get("seed")
-        if isinstance(seed, int):
-            changes["seed"] = seed
         changes.update(self._pictures(client, artifact))
-        self.store.update_job(row_id, **changes)
+        self._save(row_id, **changes)
 
     def _pictures(self, client: api.Client, artifact: api.Asset) -> dict[str, Any]:
         """Keep a thumbnail (and the full image within budget) so history outlives the URL."""
@@ -304,3 +392,59 @@ class JobRunner:
             "height": height,
             "mime_type": mime,
         }
+
+    # -- finding a job whose answer was lost
+
+    def _run_search(self, row_id: str, client: api.Client, account_key: str) -> None:
+        """Find a job the server may have made although its answer never arrived, by the
+        `replyRef` it was sent with; follow it when found, else leave it "unknown"."""
+        self._searched[row_id] = time.monotonic()
+        record = self.store.get(row_id, account_key)
+        if record is None or record.status != UNKNOWN:
+            return
+        reference = record.request.get("replyRef") or record.id
+        try:
+            job_id = self._running_job(client, record, reference) or self._finished_job(
+                client, record, reference
+            )
+        except api.ApiError:
+            self._save(row_id, message=CHECK_FAILED_MESSAGE)
+            return
+        if job_id is None:
+            self._save(row_id, message=NOT_FOUND_MESSAGE)
+            return
+        self._save(row_id, status="active", job_id=job_id, message=None, error_kind=None)
+        self._run_existing(row_id, client, job_id, account_key)
+
+    def _running_job(self, client: api.Client, record: JobRecord, reference: str) -> str | None:
+        matches = [
+            entry.job_id
+            for entry in client.scheduler()
+            if entry.reply_ref == reference and not self._known(record, entry.job_id)
+        ]
+        return matches[0] if len(matches) == 1 else None
+
+    def _finished_job(self, client: api.Client, record: JobRecord, reference: str) -> str | None:
+        """A job that already ended has left the scheduler: look through the account's
+        newest pictures that no other row knows, reading each job's `replyRef`."""
+        email = record.request.get("email")
+        page = client.list_assets(email=email, limit=self.settings.search_assets)
+        for item in page.items:
+            if not item.job_id or self._known(record, item.job_id):
+                continue
+            job = client.job(item.job_id)
+            if job.reply_ref == reference:
+                return item.job_id
+        return None
+
+    def _known(self, record: JobRecord, job_id: str) -> bool:
+        other = self.store.find_by_job_id(record.account_key, job_id)
+        return other is not None and other.id != record.id
+
+
+def _tagged(request: AnyRequest, row_id: str) -> AnyRequest:
+    """The request as sent: `replyRef` carries the row id when the user set none, so a job
+    whose answer is lost can be recognised in `GET scheduler` and in its job record."""
+    if request.reply_ref:
+        return request
+    return dataclasses.replace(request, reply_ref=row_id)

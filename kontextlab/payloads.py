@@ -6,6 +6,7 @@ models use Python names. Optional fields left empty are omitted from the payload
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import urlparse
@@ -37,10 +38,16 @@ SHOT_ANGLES = ("eye-level", "low-angle", "over-the-shoulder", "overhead", "birds
 SHOT_TYPE_SUGGESTIONS = ("wide shot", "medium shot", "close-up")
 MODELS = ("flux", "flux-premium", "nano-banana")
 SEED_MAX = 2**32 - 1
+RANDOM_SEED_MAX = 2**31 - 1  # drawn seeds stay in a signed 32-bit range every backend takes
 POLL_MIN, POLL_MAX = 1, 20
 POLL_TICK_SECONDS = 3
 MAX_JOBS_MIN, MAX_JOBS_MAX = 1, 100
 NO_SOURCE = "Please choose the image to edit: upload a picture or pick one of your results."
+
+
+def draw_seed() -> int:
+    """A random seed for "Random": the app always sends the seed, so it can show it."""
+    return secrets.randbelow(RANDOM_SEED_MAX + 1)
 
 
 @dataclass(frozen=True)

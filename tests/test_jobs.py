@@ -9,14 +9,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
 from kontextlab import api
 from kontextlab.history import HistoryStore
-from kontextlab.jobs import LOST_MESSAGE, JobRunner, RunnerSettings
-from kontextlab.payloads import CreateRequest, InvalidRequest
+from kontextlab.jobs import (
+    CHECK_FAILED_MESSAGE,
+    NOT_FOUND_MESSAGE,
+    RESTART_MESSAGE,
+    JobRunner,
+    RunnerSettings,
+)
+from kontextlab.payloads import RANDOM_SEED_MAX, CreateRequest, EditRequest, InvalidRequest
 
 KEY = "account-a"
+JOB = "email:a@b.c:1-type:image"  # the jobId of every scripted job object
 
 
 def png(size: tuple[int, int] = (64, 36)) -> bytes:
@@ -37,16 +45,26 @@ def job_json(kind: str, progress: float = 0, url: str | None = None, **extra: An
                 "mimeType": "image/png",
             },
         }
-    return {"jobId": "email:a@b.c:1-type:image", "status": status, **extra}
+    return {"jobId": JOB, "status": status, **extra}
 
 
 class ScriptedClient:
     """Answers from a script: each entry is a dict (job JSON) or an exception to raise."""
 
-    def __init__(self, submits: list[Any], polls: list[Any] | None = None):
+    def __init__(
+        self,
+        submits: list[Any],
+        polls: list[Any] | None = None,
+        *,
+        scheduled: Callable[[ScriptedClient], list[Any]] | Exception | None = None,
+        assets: list[str] | None = None,
+    ):
         self.submits = submits
         self.polls = polls or []
         self.calls: list[str] = []
+        self.sent: list[Any] = []  # every request submitted, as the runner sent it
+        self.scheduled = scheduled  # what GET scheduler answers (may read self.sent)
+        self.assets = assets or []  # job ids in the account's asset list, newest first
 
     def _next(self, queue: list[Any]) -> api.Job:
         item = queue.pop(0) if len(queue) > 1 else queue[0]
@@ -56,7 +74,19 @@ class ScriptedClient:
 
     def submit(self, request: Any) -> api.Job:
         self.calls.append("submit")
+        self.sent.append(request)
         return self._next(self.submits)
+
+    def scheduler(self) -> list[api.ScheduledJob]:
+        self.calls.append("scheduler")
+        if isinstance(self.scheduled, Exception):
+            raise self.scheduled
+        return self.scheduled(self) if self.scheduled else []
+
+    def list_assets(self, **kwargs: Any) -> api.AssetPage:
+        self.calls.append("list_assets")
+        items = [api.AssetItem(f"asset-{j}", j, None, None) for j in self.assets]
+        return api.AssetPage(items, len(items), 1, 1)
 
     def job(self, job_id: str) -> api.Job:
         self.calls.append("job")
@@ -94,10 +124,10 @@ def run(store: HistoryStore, client: ScriptedClient, **settings: Any) -> Any:
 def test_completed_after_polling_keeps_the_picture(store: HistoryStore) -> None:
     client = ScriptedClient(
         [{"jobId": "j1", "generationId": "g1"}],
-        [job_json("active", 40), job_json("completed", 100, "http://x/1.png", seed=77)],
+        [job_json("active", 40), job_json("completed", 100, "http://x/1.png")],
     )
     record = run(store, client)
-    assert record.status == "completed" and record.seed == 77
+    assert record.status == "completed" and record.seed == client.sent[0].seed
     assert record.has_thumbnail and record.has_image and (record.width, record.height) == (64, 36)
     assert client.calls == ["submit", "job", "job", "download"]
 
@@ -124,8 +154,7 @@ def test_failed_job_keeps_the_server_message(store: HistoryStore) -> None:
     ("error", "words"),
     [
         (api.Unauthorized("Unauthorized"), "token was not accepted"),
-        (api.ServerError("bad gateway", 502), "error 502"),
-        (api.NetworkError("refused"), "Could not reach"),
+        (api.NetworkError("refused", maybe_sent=False), "Could not reach"),
         (api.BadRequest("Parameter prompt is required"), "Parameter prompt is required"),
     ],
 )
@@ -174,19 +203,51 @@ def test_invalid_request_records_and_sends_nothing(store: HistoryStore) -> None:
     assert store.count(KEY) == 0 and client.calls == []
 
 
-def test_resume_follows_jobs_with_an_id_and_fails_those_without(store: HistoryStore) -> None:
+def test_resume_follows_jobs_with_an_id_and_looks_for_those_without(
+    store: HistoryStore,
+) -> None:
     with_id = store.add_job(account_key=KEY, kind="create", request={"prompt": "a"})
     store.update_job(with_id, status="active", job_id="j1")
     without = store.add_job(account_key=KEY, kind="create", request={"prompt": "b"})
     runner, _ = runner_for(store)
     client = ScriptedClient([{}], [job_json("completed", 100, "http://x/1")])
-    assert runner.resume(client, KEY) == 1  # type: ignore[arg-type]
+    assert runner.resume(client, KEY) == 2  # type: ignore[arg-type]
     runner.wait(with_id, 10)
+    runner.wait(without, 10)
     assert store.get(with_id, KEY).status == "completed"
-    assert (store.get(without, KEY).status, store.get(without, KEY).message) == (
-        "failed",
-        LOST_MESSAGE,
+    lost = store.get(without, KEY)
+    assert (lost.status, lost.message) == ("unknown", NOT_FOUND_MESSAGE)
+    assert "scheduler" in client.calls and "submit" not in client.calls
+
+
+def test_a_row_left_unconfirmed_by_a_restart_is_found_by_its_reply_ref(
+    store: HistoryStore,
+) -> None:
+    rid = store.add_job(account_key=KEY, kind="create", request={"prompt": "b", "seed": 5})
+    runner, _ = runner_for(store)
+    client = ScriptedClient(
+        [{}],
+        [job_json("completed", 100, "http://x/1")],
+        scheduled=lambda c: [
+            api.ScheduledJob("j-other", "someone-else"),
+            api.ScheduledJob(JOB, rid),
+        ],
     )
+    statuses: list[str] = []
+    update_job = store.update_job
+
+    def record_status(row: str, **changes: Any) -> bool:
+        statuses.append(changes.get("status", "")) if "status" in changes else None
+        if changes.get("message") == RESTART_MESSAGE:
+            assert changes["status"] == "unknown"
+        return update_job(row, **changes)
+
+    store.update_job = record_status  # type: ignore[method-assign]
+    runner.resume(client, KEY)  # type: ignore[arg-type]
+    runner.wait(rid, 10)
+    record = store.get(rid, KEY)
+    assert (record.status, record.job_id, record.seed) == ("completed", JOB, 5)
+    assert statuses[:2] == ["unknown", "active"] and "submit" not in client.calls
 
 
 def test_a_crash_inside_the_runner_still_ends_the_job(
@@ -245,3 +306,177 @@ def test_a_resume_during_a_submit_never_fails_the_new_job(
     row_id = runner.submit(client, CreateRequest(prompt="fox"), account_key=KEY)  # type: ignore[arg-type]
     runner.wait(row_id, timeout=10)
     assert statuses == ["active", "completed"], "the job was never marked lost on the way"
+
+
+# ---------------------------------------------------------------- the seed
+
+
+def test_random_seed_is_drawn_sent_and_stored(store: HistoryStore) -> None:
+    client = ScriptedClient([{"jobId": "j1"}], [job_json("completed", 100, "http://x/1")])
+    record = run(store, client)
+    sent = client.sent[0].seed
+    assert isinstance(sent, int) and 0 <= sent <= RANDOM_SEED_MAX
+    assert record.seed == sent and record.request["seed"] == sent
+
+
+def test_random_seeds_differ_and_a_fixed_seed_is_kept(store: HistoryStore) -> None:
+    runner, _ = runner_for(store)
+    client = ScriptedClient([{"jobId": "j1"}], [job_json("completed", 100, "http://x/1")])
+    requests = (
+        CreateRequest(prompt="a"),
+        CreateRequest(prompt="a"),
+        EditRequest(prompt="night", reference_asset_id="asset:1"),
+        EditRequest(prompt="night", reference_asset_id="asset:1", seed=7),
+    )
+    # One account each: every scripted job has the same jobId.
+    rows = [
+        (runner.submit(client, req, account_key=f"k{i}"), f"k{i}")  # type: ignore[arg-type]
+        for i, req in enumerate(requests)
+    ]
+    for row, _ in rows:
+        runner.wait(row, 10)
+    sent = {r.reply_ref: r.seed for r in client.sent}  # workers send in any order
+    seeds = [sent[row] for row, _ in rows]
+    assert None not in seeds and seeds[0] != seeds[1] and seeds[3] == 7
+    assert [store.get(r, key).seed for r, key in rows] == seeds
+
+
+# ---------------------------------------------------------------- lost answers
+
+
+def lost(why: str = "read timed out") -> api.OutcomeUnknown:
+    return api.OutcomeUnknown(why)
+
+
+def sent_ref(client: ScriptedClient) -> str:
+    return client.sent[0].reply_ref
+
+
+def test_a_lost_answer_is_found_in_the_scheduler_and_followed(store: HistoryStore) -> None:
+    client = ScriptedClient(
+        [lost()],
+        [job_json("active", 50), job_json("completed", 100, "http://x/1.png")],
+        scheduled=lambda c: [api.ScheduledJob(JOB, sent_ref(c))],
+    )
+    record = run(store, client)
+    assert sent_ref(client) == record.id, "the row id travels as replyRef"
+    assert (record.status, record.job_id, record.has_image) == ("completed", JOB, True)
+    assert client.calls.count("submit") == 1
+
+
+def test_a_lost_answer_keeps_the_users_own_reply_ref(store: HistoryStore) -> None:
+    runner, _ = runner_for(store)
+    client = ScriptedClient(
+        [lost()],
+        [job_json("completed", 100, "http://x/1.png")],
+        scheduled=lambda c: [api.ScheduledJob(JOB, "my-ref")],
+    )
+    rid = runner.submit(client, CreateRequest(prompt="fox", reply_ref="my-ref"), account_key=KEY)  # type: ignore[arg-type]
+    runner.wait(rid, 10)
+    assert sent_ref(client) == "my-ref" and store.get(rid, KEY).status == "completed"
+
+
+def test_a_lost_answer_of_a_finished_job_is_found_among_the_accounts_pictures(
+    store: HistoryStore,
+) -> None:
+    done = job_json("completed", 100, "http://x/1.png")
+    client = ScriptedClient([lost()], [done], scheduled=lambda c: [], assets=["j0", "j1"])
+    # The job record carries the replyRef it was sent with; only j1's matches.
+    client.polls = [{**done, "replyRef": "not-ours"}, {**done, "replyRef": "ROW"}]
+
+    def job(job_id: str) -> api.Job:
+        client.calls.append("job")
+        ref = sent_ref(client) if job_id == "j1" else "not-ours"
+        return api.Job.from_json({**done, "jobId": job_id, "replyRef": ref})
+
+    client.job = job  # type: ignore[method-assign]
+    record = run(store, client)
+    assert (record.status, record.job_id) == ("completed", "j1")
+    assert client.calls.count("submit") == 1
+
+
+def test_a_lost_answer_not_found_stays_unknown_and_is_never_resent(store: HistoryStore) -> None:
+    client = ScriptedClient([lost()], scheduled=lambda c: [api.ScheduledJob("j9", "x")])
+    record = run(store, client)
+    assert (record.status, record.message) == ("unknown", NOT_FOUND_MESSAGE)
+    assert client.calls == ["submit", "scheduler", "list_assets"]
+
+
+def test_a_failed_check_says_so_and_stays_unknown(store: HistoryStore) -> None:
+    client = ScriptedClient([lost()], scheduled=api.ServerError("down", 503))
+    record = run(store, client)
+    assert (record.status, record.message) == ("unknown", CHECK_FAILED_MESSAGE)
+    assert client.calls.count("submit") == 1
+
+
+def test_check_my_account_looks_again_and_finds_the_job(store: HistoryStore) -> None:
+    found: list[Any] = []
+    client = ScriptedClient(
+        [lost()],
+        [job_json("completed", 100, "http://x/1.png")],
+        scheduled=lambda c: list(found),
+    )
+    runner, _ = runner_for(store)
+    rid = runner.submit(client, CreateRequest(prompt="fox"), account_key=KEY)  # type: ignore[arg-type]
+    runner.wait(rid, 10)
+    assert store.get(rid, KEY).status == "unknown"
+    found.append(api.ScheduledJob(JOB, rid))
+    assert runner.check_account(client, rid, KEY)  # type: ignore[arg-type]
+    runner.wait(rid, 10)
+    assert store.get(rid, KEY).status == "completed" and client.calls.count("submit") == 1
+    assert not runner.check_account(client, rid, KEY), "only unknown jobs are looked for"  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- database trouble
+
+
+class FlakyStore:
+    """The store, with writes failing while `down` is set (like a database restart)."""
+
+    def __init__(self, store: HistoryStore, fail_writes: int = 0):
+        self._store = store
+        self.fail_writes = fail_writes  # fail this many writes, then work
+        self.down = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def update_job(self, rid: str, **changes: Any) -> bool:
+        if self.down or (self.fail_writes > 0 and "progress" in changes):
+            self.fail_writes -= 1
+            raise sa.exc.OperationalError("UPDATE", {}, Exception("database is locked"))
+        return self._store.update_job(rid, **changes)
+
+
+def test_a_database_outage_while_polling_is_waited_out(store: HistoryStore) -> None:
+    flaky = FlakyStore(store, fail_writes=3)
+    runner, slept = runner_for(flaky)  # type: ignore[arg-type]
+    client = ScriptedClient(
+        [{"jobId": "j1"}], [job_json("active", 30), job_json("completed", 100, "http://x/1")]
+    )
+    rid = runner.submit(client, CreateRequest(prompt="fox"), account_key=KEY)  # type: ignore[arg-type]
+    runner.wait(rid, 10)
+    assert store.get(rid, KEY).status == "completed"
+    assert [s for s in slept if s > 0] == [0.5, 1.0, 2.0], "backed off, then went on"
+
+
+def test_a_long_database_outage_leaves_the_job_for_the_next_sweep(store: HistoryStore) -> None:
+    flaky = FlakyStore(store)
+    runner, _ = runner_for(flaky, store_patience=5.0, resume_every=0.0)  # type: ignore[arg-type]
+    polls = [job_json("active", 30), job_json("completed", 100, "http://x/1")]
+    client = ScriptedClient([{"jobId": "j1"}], polls)
+
+    def outage(row: str, **changes: Any) -> bool:
+        if "progress" in changes and not changes.get("status"):
+            flaky.down = True
+        return FlakyStore.update_job(flaky, row, **changes)
+
+    flaky.update_job = outage  # type: ignore[method-assign]
+    rid = runner.submit(client, CreateRequest(prompt="fox"), account_key=KEY)  # type: ignore[arg-type]
+    runner.wait(rid, 10)
+    assert store.get(rid, KEY).status == "active", "not failed: upstream the job is fine"
+    flaky.down = False
+    flaky.update_job = FlakyStore.update_job.__get__(flaky)  # type: ignore[method-assign]
+    assert runner.resume(client, KEY) == 1  # type: ignore[arg-type]
+    runner.wait(rid, 10)
+    assert store.get(rid, KEY).status == "completed" and client.calls.count("submit") == 1
