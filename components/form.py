@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 import shlex
 from typing import Any
 
@@ -138,7 +137,7 @@ def use_seed(prefix: str, seed: int | None) -> None:
 
 
 def new_random_seed() -> int:
-    return random.randint(0, p.SEED_MAX)
+    return p.draw_seed()
 
 
 def advanced_inputs(prefix: str, conn: Connection) -> dict[str, Any]:

@@ -52,17 +52,9 @@ def run() -> None:
     try:
         conn = connection.render_sidebar()
         st.session_state["_connection"] = conn
-        resume_once(conn)
+        connection.runner().resume(conn.client, conn.account_key)
         nav.run()
     except sa.exc.SQLAlchemyError:
         # Every page reads the history store; one sentence for all of them.
         log.exception("history database error")
         st.error(DATABASE_DOWN, icon=":material/database:")
-
-
-def resume_once(conn: connection.Connection) -> None:
-    """Follow jobs an earlier session or server left in flight (once per session and account)."""
-    done = st.session_state.setdefault("_resumed", set())
-    if conn.account_key not in done:
-        done.add(conn.account_key)
-        connection.runner().resume(conn.client, conn.account_key)

@@ -19,6 +19,7 @@ from kontextlab import api
 from kontextlab import payloads as p
 from kontextlab.history import KINDS, STATUSES, JobRecord
 from kontextlab.images import download_name, thumbnail
+from kontextlab.jobs import UNKNOWN
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +286,9 @@ def detail(conn: Connection, record: JobRecord) -> None:
     with left:
         _picture(record, picture)
     with right:
-        if record.message:
+        if record.status == UNKNOWN:
+            jobs_view.unknown_panel(conn, record, f"history_{record.id}")
+        elif record.message:
             (st.error if record.status == "failed" else st.caption)(record.message)
         _actions(conn, record, image, picture)
     st.html(parameters_table(record))
@@ -303,7 +306,7 @@ def _picture(record: JobRecord, picture: bytes | None) -> None:
         st.image(record.asset_url, caption=record.prompt or None, width="stretch")
     elif record.is_active:
         st.info(f"Still generating… {record.progress or 0:.0f}%")
-    elif record.status != "failed":
+    elif record.status not in ("failed", UNKNOWN):
         st.info("No picture was kept for this job.")
 
 
@@ -430,7 +433,8 @@ def _download(record: JobRecord, image: bytes | None, picture: bytes | None) -> 
 def _actions(conn: Connection, record: JobRecord, image: bytes | None, pic: bytes | None) -> None:
     key = f"history_{record.id}"
     done = record.status == "completed"
-    can_send = record.kind != "upload" and bool(record.request)
+    # A job whose answer was lost is resent only through its confirmation ("Send again…").
+    can_send = record.kind != "upload" and bool(record.request) and record.status != UNKNOWN
     _download(record, image, pic)
     a, b = st.columns(2)
     a.button(

@@ -11,8 +11,9 @@ from components.connection import Connection
 from components.fmt import humanize_delta, short
 from components.reference import choose_result
 from kontextlab import payloads as p
-from kontextlab.history import JobRecord
+from kontextlab.history import ACTIVE_STATUSES, JobRecord
 from kontextlab.images import download_name
+from kontextlab.jobs import LOST_ANSWER_MESSAGE, UNKNOWN, UNKNOWN_HEADLINE
 
 TICK_SECONDS = 0.25  # a finished job shows within a quarter of a second
 
@@ -65,22 +66,30 @@ def _elapsed(record: JobRecord) -> str:
 
 def _progress(record: JobRecord) -> None:
     value = max(0.0, min(100.0, record.progress or 0.0))
-    state = "Sending…" if record.status == "queued" else f"Generating… {value:.0f}%"
+    state = {"queued": "Sending…", UNKNOWN: "Looking for this job in your account…"}.get(
+        record.status, f"Generating… {value:.0f}%"
+    )
     st.progress(int(value), text=f"{state} · {_elapsed(record)} · {short(record.prompt, 80)}")
     if record.message:
         st.caption(record.message)
 
 
+def _followed(conn: Connection, kinds: list[str]) -> list[JobRecord]:
+    """Jobs in flight, and lost jobs the app is looking for right now."""
+    runner = connection.runner()
+    runner.resume(conn.client, conn.account_key)  # pick up jobs no worker follows
+    rows = connection.store().in_flight(conn.account_key, (*ACTIVE_STATUSES, UNKNOWN))
+    return [r for r in rows if r.kind in kinds and (r.is_active or runner.is_running(r.id))]
+
+
 def in_flight_panel(conn: Connection, kinds: list[str]) -> None:
     """Progress of running jobs; ticks only while something runs, then reruns the page once."""
-    store = connection.store()
-    running = [r for r in store.in_flight(conn.account_key) if r.kind in kinds]
-    if not running:
+    if not _followed(conn, kinds):
         return
 
     @st.fragment(run_every=TICK_SECONDS)
     def tick() -> None:
-        rows = [r for r in store.in_flight(conn.account_key) if r.kind in kinds]
+        rows = _followed(conn, kinds)
         if not rows:
             st.rerun()  # show the finished results outside the fragment, and stop ticking
         for record in rows:
@@ -139,6 +148,9 @@ def result_card(
     conn: Connection, record: JobRecord, *, key: str, large: bool = True, image: bool = True
 ) -> None:
     """A finished (or failed) job: picture, seed, settings, download and next steps."""
+    if record.status == UNKNOWN:
+        unknown_panel(conn, record, key)
+        return
     if record.status == "failed":
         st.error(
             f"{record.message or 'The job failed.'}  \n“{record.prompt}”", icon=":material/error:"
@@ -154,6 +166,68 @@ def result_card(
     if record.message:
         st.caption(record.message)
     _card_actions(conn, record, key)
+
+
+def check_account(conn: Connection, record: JobRecord) -> None:
+    if connection.runner().check_account(conn.client, record.id, conn.account_key):
+        st.toast("Looking for this job among your account's jobs…")
+
+
+def _confirm_key(key: str) -> str:
+    return f"{key}_confirm_resend"
+
+
+def _ask_resend(key: str, ask: bool) -> None:
+    st.session_state[_confirm_key(key)] = ask
+
+
+def _resend(conn: Connection, record: JobRecord, key: str) -> None:
+    _ask_resend(key, False)
+    if rerun(conn, record):
+        st.toast("Sent again with the same settings and seed.")
+
+
+def unknown_panel(conn: Connection, record: JobRecord, key: str) -> None:
+    """A job whose answer was lost: it may exist and may be paid for, so look before resending."""
+    detail = record.message or LOST_ANSWER_MESSAGE
+    st.warning(
+        f"{UNKNOWN_HEADLINE} {detail}  \n“{short(record.prompt, 200)}”", icon=":material/help:"
+    )
+    searching = connection.runner().is_running(record.id)
+    row = st.container(horizontal=True)
+    row.button(
+        "Looking…" if searching else "Check my account",
+        key=f"{key}_check",
+        on_click=check_account,
+        args=(conn, record),
+        disabled=searching,
+        icon=":material/search:",
+        help="Look for this job among your account's running jobs and recent pictures",
+    )
+    if not st.session_state.get(_confirm_key(key)):
+        row.button(
+            "Send again…",
+            key=f"{key}_resend",
+            on_click=_ask_resend,
+            args=(key, True),
+            icon=":material/replay:",
+            disabled=record.kind == "upload" or not record.request,
+        )
+        return
+    st.warning(
+        "If the first request did make a picture, sending again makes a second one and "
+        "charges for it again. Send it again anyway?",
+        icon=":material/payments:",
+    )
+    confirm = st.container(horizontal=True)
+    confirm.button(
+        "Yes, send it again",
+        key=f"{key}_resend_yes",
+        on_click=_resend,
+        args=(conn, record, key),
+        type="primary",
+    )
+    confirm.button("Cancel", key=f"{key}_resend_no", on_click=_ask_resend, args=(key, False))
 
 
 def _full_image(record: JobRecord) -> bytes:
@@ -214,7 +288,7 @@ def recent_results(conn: Connection, kinds: list[str], limit: int = 6) -> list[J
     return [
         r
         for r in store.list(conn.account_key, kinds=kinds, limit=limit)
-        if r.status in ("completed", "failed")
+        if r.status in ("completed", "failed", UNKNOWN)
     ]
 
 

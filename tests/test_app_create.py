@@ -96,11 +96,6 @@ def test_reference_from_an_earlier_result(app_env: AppEnv) -> None:
     [
         (lambda emu: emu.set_credits(DEMO_EMAIL, 0), "out of credits"),
         (
-            lambda emu: emu.faults.add("images/flux-create", kind="status", status=503, count=1),
-            "having trouble",
-        ),
-        (lambda emu: emu.faults.add("images/flux-create", kind="drop", count=1), "Could not reach"),
-        (
             lambda emu: emu.fail_next_job("The prompt was flagged by the safety filter."),
             "safety filter",
         ),
@@ -109,7 +104,7 @@ def test_reference_from_an_earlier_result(app_env: AppEnv) -> None:
             "no longer has this job",
         ),
     ],
-    ids=["402", "503", "dropped", "job-failed", "expired-404"],
+    ids=["402", "job-failed", "expired-404"],
 )
 def test_failures_end_as_a_failed_row_and_a_plain_sentence(
     app_env: AppEnv, setup, expected: str
