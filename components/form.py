@@ -224,6 +224,8 @@ def show_request(conn: Connection, request: p.CreateRequest | p.EditRequest) -> 
             st.caption(f"Fix the form first: {exc}")
             return
         st.caption(f"POST {conn.base_url}/{request.endpoint}")
+        if request.seed is None:
+            st.caption("With “Random”, a seed is drawn and added when you press the button.")
         st.json(payload)
         st.code(curl_command(conn, request), language="bash")
 

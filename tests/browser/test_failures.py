@@ -22,6 +22,7 @@ from playwright.sync_api import Page, expect
 from kontextlab.accounts import account_key
 from kontextlab.emulator import DEMO_TOKEN, Emulator
 from kontextlab.history import HistoryStore
+from kontextlab.jobs import UNKNOWN_HEADLINE
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +37,11 @@ def failure_card(page: Page, prompt: str):
     return page.locator("[data-testid=stAlertContentError]").filter(has_text=prompt)
 
 
-def test_refusals_and_server_trouble_end_as_failed_jobs_in_plain_sentences(
+def unknown_card(page: Page, prompt: str):
+    return page.locator("[data-testid=stAlertContentWarning]").filter(has_text=prompt)
+
+
+def test_refusals_and_server_trouble_end_in_plain_sentences_and_nothing_is_resent(
     page: Page, api_server: AppServer, emulator: Emulator
 ) -> None:
     emulator.faults.add(f"POST {CREATE}", "status", status=402, count=1)
@@ -46,17 +51,21 @@ def test_refusals_and_server_trouble_end_as_failed_jobs_in_plain_sentences(
     card = failure_card(page, "a lighthouse with no credits")
     expect(card).to_contain_text("out of credits")
     expect(card).to_contain_text("The balance is 100,000 credits.")
+    # A 503 may come after the job was made: the app cannot know, so it says so.
     for n in range(3):
         prompt = f"a lighthouse in trouble {n}"
         generate(page, prompt)
-        expect(failure_card(page, prompt)).to_contain_text("having trouble right now (error 503)")
+        card = unknown_card(page, prompt)
+        expect(card).to_contain_text(UNKNOWN_HEADLINE)
+        expect(card).to_contain_text("probably not made")  # looked for, and not found
+    expect(page.get_by_role("button", name="Try again")).to_have_count(1)  # the 402 only
     no_exceptions(page)
     expect(page.get_by_text(re.compile("Traceback|Exception|HTTPError"))).to_have_count(0)
 
     # A POST spends credits: each click sent exactly one, none was retried by itself.
     assert emulator.calls(CREATE, "POST") == 4
     rows = store_of(api_server).list(account_key(DEMO_TOKEN))
-    assert [r.status for r in rows] == ["failed"] * 4
+    assert [r.status for r in rows] == ["unknown"] * 3 + ["failed"]
     assert all(r.message and "\n" not in r.message for r in rows)
 
     # Status checks that meet 503 three times are retried: that job still completes.
@@ -65,7 +74,7 @@ def test_refusals_and_server_trouble_end_as_failed_jobs_in_plain_sentences(
     expect_image_loaded(result_image(page, "a lighthouse after the storm"))
     assert emulator.calls("assets/{jobId}", "GET") >= 4
     statuses = sorted(r.status for r in store_of(api_server).list(account_key(DEMO_TOKEN)))
-    assert statuses == ["completed"] + ["failed"] * 4
+    assert statuses == ["completed", "failed", "unknown", "unknown", "unknown"]
     no_exceptions(page)
 
 
