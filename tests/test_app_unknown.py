@@ -98,3 +98,24 @@ def test_check_my_account_finds_a_job_that_was_made(app_env: AppEnv, lost) -> No
     found = app_env.store.get(record.id, app_env.key)
     assert found.has_image and found.job_id
     assert UNKNOWN_HEADLINE not in texts(lost) and len(lost.image) >= 1
+
+
+def test_an_orphaned_active_job_is_followed_by_the_next_page_run(app_env: AppEnv) -> None:
+    """A row left active by a worker that lost its database (or its process) is picked up by
+    the next run of any page of that account, not only by a new browser session."""
+    at = app_env.app()
+    answer = requests.post(
+        f"{app_env.base_url}/{CREATE}",
+        json={"prompt": "An orphan", "seed": 3},
+        headers={"Authorization": f"Bearer {app_env.token}"},
+        timeout=10,
+    ).json()
+    rid = app_env.store.add_job(
+        account_key=app_env.key, kind="create", request={"prompt": "An orphan", "seed": 3}
+    )
+    app_env.store.update_job(rid, status="active", job_id=answer["jobId"])
+    time.sleep(2.1)  # past the runner's sweep interval since this session's first run
+    at.run()
+    wait_for(lambda: app_env.store.get(rid, app_env.key).status == "completed", "the orphan")
+    assert app_env.store.get(rid, app_env.key).has_image
+    assert posts(app_env) == 1
