@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
@@ -105,6 +108,44 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]
     emulator.stop()
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def sqlite_database(db_url: str) -> Path:
+    url = sa.make_url(db_url)
+    assert url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    return Path(url.database)
+
+
+def sqlite_files(db_url: str) -> dict[str, bytes]:
+    """The bytes of every file SQLite keeps for this database: the database file itself and
+    whichever of its -wal, -shm and -journal files exist, by file name."""
+    path = sqlite_database(db_url)
+    files = {
+        f.name: f.read_bytes()
+        for f in sorted(path.parent.iterdir())
+        if f.is_file() and f.name.startswith(path.name)
+    }
+    assert path.name in files, f"no database file {path.name} to read"
+    return files
+
+
+def occurrences(
+    files: dict[str, bytes], text: str, encodings: tuple[str, ...] = ("utf-8", "utf-16-le")
+) -> list[tuple[str, str]]:
+    """(file name, encoding) of every file whose bytes hold `text` in that encoding."""
+    return [
+        (name, encoding)
+        for name, data in files.items()
+        for encoding in encodings
+        if text.encode(encoding) in data
+    ]
+
+
+def checkpoint_sqlite(db_url: str) -> None:
+    """Copy every page of the write-ahead log into the database file and empty the log."""
+    with closing(sqlite3.connect(sqlite_database(db_url), timeout=30)) as conn:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert busy == 0, "an open connection kept the write-ahead log from being checkpointed"
 
 
 def texts(at: AppTest) -> str:
