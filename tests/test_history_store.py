@@ -356,6 +356,7 @@ def test_two_threads_and_two_accounts_write_at_once_and_nothing_is_lost(
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a writer still ran after 60 s"
     assert not errors
     for key in (A, B):
         assert history.count(key) == count
@@ -396,6 +397,7 @@ def test_in_memory_sqlite_is_shared_by_threads() -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a writer still ran after 60 s"
     assert not errors and history.count(A) == 20 == history.count(B)
 
 
