@@ -405,4 +405,10 @@ def test_plain_postgresql_urls_use_the_installed_driver() -> None:
     assert normalize_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
     assert normalize_url("postgresql://h/db") == "postgresql+psycopg://h/db"
     assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
-    assert "secret" not in repr(HistoryStore("sqlite://"))
+
+
+def test_a_store_never_shows_its_database_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(HistoryStore, "_create_tables", lambda self: None)  # no server to reach
+    shown = repr(HistoryStore("postgresql://kontext:hunter2-pass@db.example.com/kontext"))
+    assert "hunter2-pass" not in shown
+    assert "postgresql+psycopg://kontext:***@db.example.com/kontext" in shown
