@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
@@ -18,6 +21,32 @@ from kontextlab.history import HistoryStore
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 SECOND_TOKEN = "kontextlab-second-person"
+# Waits are generous: the suite shares two busy cores with browsers and servers. A wait on
+# emulator jobs allows this floor plus many times a job's own length.
+WAIT_FLOOR_SECONDS = 60.0
+JOB_LENGTHS_ALLOWED = 20
+
+
+def job_wait_seconds(config: EmulatorConfig, jobs: int = 1) -> float:
+    """How long a test may wait for `jobs` emulator jobs to finish before it gives up."""
+    one_job = config.job_seconds + config.poll_tick + config.artifact_lag
+    return WAIT_FLOOR_SECONDS + JOB_LENGTHS_ALLOWED * jobs * one_job
+
+
+def wait_until(
+    done: Callable[[], object],
+    what: str,
+    timeout: float,
+    interval: float = 0.05,
+    detail: Callable[[], object] | None = None,
+) -> None:
+    """Poll `done` until it is true; fail saying what was awaited once `timeout` s pass."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            extra = f": {detail()}" if detail else ""
+            raise AssertionError(f"gave up after {timeout:g} s waiting for {what}{extra}")
+        time.sleep(interval)
 
 
 class AppEnv:
@@ -42,13 +71,21 @@ class AppEnv:
             at.run()
         return at
 
-    def wait_idle(self, timeout: float = 20.0, key: str | None = None) -> None:
+    def wait_idle(self, timeout: float | None = None, key: str | None = None) -> None:
         """Wait until no job of this account is queued or active."""
-        deadline = time.monotonic() + timeout
-        while self.store.in_flight(key or self.key):
-            if time.monotonic() > deadline:
-                raise AssertionError("jobs still in flight")
-            time.sleep(0.05)
+        account = key or self.key
+
+        def in_flight() -> list[str]:
+            rows = self.store.in_flight(account)
+            return [f"{r.prompt!r} ({r.status}: {r.message})" for r in rows]
+
+        jobs = max(1, len(in_flight()))
+        wait_until(
+            lambda: not in_flight(),
+            "the account's queued and active jobs to finish",
+            timeout if timeout is not None else job_wait_seconds(self.emulator.config, jobs),
+            detail=in_flight,
+        )
 
     def latest(self, kind: str | None = None):
         rows = self.store.list(self.key, kinds=[kind] if kind else None, limit=1)
@@ -101,10 +138,48 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]
     st.cache_resource.clear()
     env = AppEnv(emulator, base_url, db_url, DEMO_TOKEN)
     yield env
-    env.wait_idle(timeout=10)
+    env.wait_idle()
     emulator.stop()
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def sqlite_database(db_url: str) -> Path:
+    url = sa.make_url(db_url)
+    assert url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    return Path(url.database)
+
+
+def sqlite_files(db_url: str) -> dict[str, bytes]:
+    """The bytes of every file SQLite keeps for this database: the database file itself and
+    whichever of its -wal, -shm and -journal files exist, by file name."""
+    path = sqlite_database(db_url)
+    files = {
+        f.name: f.read_bytes()
+        for f in sorted(path.parent.iterdir())
+        if f.is_file() and f.name.startswith(path.name)
+    }
+    assert path.name in files, f"no database file {path.name} to read"
+    return files
+
+
+def occurrences(
+    files: dict[str, bytes], text: str, encodings: tuple[str, ...] = ("utf-8", "utf-16-le")
+) -> list[tuple[str, str]]:
+    """(file name, encoding) of every file whose bytes hold `text` in that encoding."""
+    return [
+        (name, encoding)
+        for name, data in files.items()
+        for encoding in encodings
+        if text.encode(encoding) in data
+    ]
+
+
+def checkpoint_sqlite(db_url: str) -> None:
+    """Copy every page of the write-ahead log into the database file and empty the log."""
+    with closing(sqlite3.connect(sqlite_database(db_url), timeout=30)) as conn:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert busy == 0, "an open connection kept the write-ahead log from being checkpointed"
 
 
 def texts(at: AppTest) -> str:

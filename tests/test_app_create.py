@@ -184,12 +184,27 @@ def test_generate_twice_while_the_first_runs(app_env: AppEnv) -> None:
     assert all(r.status == "completed" for r in rows)
 
 
-def test_token_never_reaches_the_store(app_env: AppEnv, tmp_path) -> None:
+def test_token_never_reaches_the_store(app_env: AppEnv) -> None:
+    from apptest_support import checkpoint_sqlite, occurrences, sqlite_database, sqlite_files
+
+    prompt = "A secret garden"  # written to the store: the reader must find it
     at = app_env.app()
-    generate(at, "A secret garden")
+    generate(at, prompt)
     finish(app_env, at)
-    raw = (tmp_path / "history.sqlite3").read_bytes()
-    assert DEMO_TOKEN.encode() not in raw
+    record = app_env.latest("create")
+    assert record.status == "completed" and record.has_image, record.message
+    database = sqlite_database(app_env.db_url).name
+
+    # Before a checkpoint the newest pages live only in the write-ahead log: read it too.
+    live = sqlite_files(app_env.db_url)
+    assert occurrences(live, DEMO_TOKEN) == [], "the token is in the store's files"
+    assert occurrences(live, prompt), f"the reader found not even the prompt in {sorted(live)}"
+
+    app_env.store.close()
+    checkpoint_sqlite(app_env.db_url)
+    settled = sqlite_files(app_env.db_url)
+    assert occurrences(settled, DEMO_TOKEN) == [], "the token is in the checkpointed files"
+    assert (database, "utf-8") in occurrences(settled, prompt), "the checkpoint moved nothing"
 
 
 def test_several_accounts_show_a_picker_with_balances_and_send_the_email(

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
 import streamlit as st
-from apptest_support import AppEnv, app_env, texts  # noqa: F401
+from apptest_support import (  # noqa: F401
+    WAIT_FLOOR_SECONDS,
+    AppEnv,
+    app_env,
+    job_wait_seconds,
+    texts,
+    wait_until,
+)
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -53,10 +59,12 @@ def forget_on_server(env: AppEnv, rid: str) -> None:
     """Let the emulator drop the job's record (as the vendor does after a while), and mark
     its link expired in the store."""
     env.emulator.advance(env.emulator.config.record_lifetime + 1)
-    deadline = time.monotonic() + 5
-    while any(t.jobs for t in env.emulator.world.tenants.values()):
-        assert time.monotonic() < deadline, "the emulator kept the job"
-        time.sleep(0.02)
+    wait_until(
+        lambda: not any(t.jobs for t in env.emulator.world.tenants.values()),
+        "the emulator to drop its expired job records",
+        WAIT_FLOOR_SECONDS,
+        interval=0.02,
+    )
     env.emulator.advance(-(env.emulator.config.record_lifetime + 1))
     env.store.update_job(rid, url_expires_at=datetime.now(UTC) - timedelta(hours=2))
 
@@ -375,8 +383,12 @@ def test_active_job_from_an_earlier_session_lands(app_env: AppEnv, restart: bool
     rid = earlier_session_job(app_env, "A ship in a bottle")
     if restart:
         port = app_env.emulator.port
-        while not client(app_env).job(app_env.store.get(rid, app_env.key).job_id).is_done:
-            time.sleep(0.05)
+        job_id = app_env.store.get(rid, app_env.key).job_id
+        wait_until(
+            lambda: client(app_env).job(job_id).is_done,
+            f"the emulator to finish job {job_id}",
+            job_wait_seconds(app_env.emulator.config),
+        )
         app_env.emulator.stop()
         app_env.emulator.start(port=port)
     st.cache_resource.clear()  # a new server process: a new runner, nothing followed yet
@@ -396,8 +408,11 @@ def made_elsewhere(env: AppEnv, *prompts: str) -> None:
     c = client(env)
     for prompt in prompts:
         job = c.submit(p.CreateRequest(prompt=prompt))
-        while not c.job(job.job_id or "").is_done:
-            time.sleep(0.05)
+        wait_until(
+            lambda job=job: c.job(job.job_id or "").is_done,
+            f"the emulator to finish the job of {prompt!r}",
+            job_wait_seconds(env.emulator.config),
+        )
 
 
 def test_sync_from_account_brings_back_every_page(

@@ -356,6 +356,7 @@ def test_two_threads_and_two_accounts_write_at_once_and_nothing_is_lost(
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a writer still ran after 60 s"
     assert not errors
     for key in (A, B):
         assert history.count(key) == count
@@ -396,6 +397,7 @@ def test_in_memory_sqlite_is_shared_by_threads() -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a writer still ran after 60 s"
     assert not errors and history.count(A) == 20 == history.count(B)
 
 
@@ -403,4 +405,10 @@ def test_plain_postgresql_urls_use_the_installed_driver() -> None:
     assert normalize_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
     assert normalize_url("postgresql://h/db") == "postgresql+psycopg://h/db"
     assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
-    assert "secret" not in repr(HistoryStore("sqlite://"))
+
+
+def test_a_store_never_shows_its_database_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(HistoryStore, "_create_tables", lambda self: None)  # no server to reach
+    shown = repr(HistoryStore("postgresql://kontext:hunter2-pass@db.example.com/kontext"))
+    assert "hunter2-pass" not in shown
+    assert "postgresql+psycopg://kontext:***@db.example.com/kontext" in shown

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from playwright.sync_api import Browser, Locator, Page, Playwright, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -50,9 +51,22 @@ def chromium_path() -> str:
     return os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM
 
 
+def require_chromium() -> str:
+    """The chromium to drive. Without one a test is skipped, or fails when the environment
+    variable CI is set: CI installs chromium, so a missing one there is a broken setup."""
+    path = chromium_path()
+    if os.path.isfile(path) and os.access(path, os.X_OK):
+        return path
+    problem = f"no chromium at {path} (install Debian's chromium, or set CHROMIUM_PATH)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{problem}; CI is set, so this is an error, not a skip", pytrace=False)
+    pytest.skip(problem)
+
+
 def launch_chromium(playwright: Playwright) -> Browser:
+    # Generous: a busy two-core machine can take a while to start a browser.
     return playwright.chromium.launch(
-        executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True, timeout=120_000
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,8 +13,8 @@ from browser_support import (
     WIDE,
     AppServer,
     app_environment,
-    chromium_path,
     launch_chromium,
+    require_chromium,
 )
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -28,8 +27,7 @@ expect.set_options(timeout=30_000)
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not os.path.exists(chromium_path()):
-        pytest.skip(f"no chromium at {chromium_path()} (set CHROMIUM_PATH)")
+    require_chromium()
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         yield browser
