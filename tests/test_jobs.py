@@ -114,10 +114,15 @@ def runner_for(store: HistoryStore, **settings: Any) -> tuple[JobRunner, list[fl
     return JobRunner(store, RunnerSettings(**values), sleep=slept.append), slept
 
 
+def finish(runner: JobRunner, row_id: str, timeout: float = 30.0) -> None:
+    runner.wait(row_id, timeout)
+    assert not runner.is_running(row_id), f"the job's worker was still running after {timeout} s"
+
+
 def run(store: HistoryStore, client: ScriptedClient, **settings: Any) -> Any:
     runner, _ = runner_for(store, **settings)
     row_id = runner.submit(client, CreateRequest(prompt="a fox"), account_key=KEY)  # type: ignore[arg-type]
-    runner.wait(row_id, timeout=10)
+    finish(runner, row_id)
     return store.get(row_id, KEY)
 
 
@@ -177,7 +182,7 @@ def test_busy_is_resubmitted_after_the_servers_wait(store: HistoryStore) -> None
     client = ScriptedClient([busy, {"jobId": "j1"}], [job_json("completed", 100, "http://x/1")])
     runner, slept = runner_for(store)
     row_id = runner.submit(client, CreateRequest(prompt="a fox"), account_key=KEY)  # type: ignore[arg-type]
-    runner.wait(row_id, 10)
+    finish(runner, row_id)
     assert store.get(row_id, KEY).status == "completed"
     assert client.calls[:2] == ["submit", "submit"] and 7 in slept
 
@@ -212,8 +217,8 @@ def test_resume_follows_jobs_with_an_id_and_looks_for_those_without(
     runner, _ = runner_for(store)
     client = ScriptedClient([{}], [job_json("completed", 100, "http://x/1")])
     assert runner.resume(client, KEY) == 2  # type: ignore[arg-type]
-    runner.wait(with_id, 10)
-    runner.wait(without, 10)
+    finish(runner, with_id)
+    finish(runner, without)
     assert store.get(with_id, KEY).status == "completed"
     lost = store.get(without, KEY)
     assert (lost.status, lost.message) == ("unknown", NOT_FOUND_MESSAGE)
@@ -244,7 +249,7 @@ def test_a_row_left_unconfirmed_by_a_restart_is_found_by_its_reply_ref(
 
     store.update_job = record_status  # type: ignore[method-assign]
     runner.resume(client, KEY)  # type: ignore[arg-type]
-    runner.wait(rid, 10)
+    finish(runner, rid)
     record = store.get(rid, KEY)
     assert (record.status, record.job_id, record.seed) == ("completed", JOB, 5)
     assert statuses[:2] == ["unknown", "active"] and "submit" not in client.calls
@@ -304,7 +309,7 @@ def test_a_resume_during_a_submit_never_fails_the_new_job(
     monkeypatch.setattr(store, "update_job", record_status)
     client = ScriptedClient([{"jobId": "j1"}], [job_json("completed", 100, "http://x/1")])
     row_id = runner.submit(client, CreateRequest(prompt="fox"), account_key=KEY)  # type: ignore[arg-type]
-    runner.wait(row_id, timeout=10)
+    finish(runner, row_id)
     assert statuses == ["active", "completed"], "the job was never marked lost on the way"
 
 
@@ -334,7 +339,7 @@ def test_random_seeds_differ_and_a_fixed_seed_is_kept(store: HistoryStore) -> No
         for i, req in enumerate(requests)
     ]
     for row, _ in rows:
-        runner.wait(row, 10)
+        finish(runner, row)
     sent = {r.reply_ref: r.seed for r in client.sent}  # workers send in any order
     seeds = [sent[row] for row, _ in rows]
     assert None not in seeds and seeds[0] != seeds[1] and seeds[3] == 7
@@ -372,7 +377,7 @@ def test_a_lost_answer_keeps_the_users_own_reply_ref(store: HistoryStore) -> Non
         scheduled=lambda c: [api.ScheduledJob(JOB, "my-ref")],
     )
     rid = runner.submit(client, CreateRequest(prompt="fox", reply_ref="my-ref"), account_key=KEY)  # type: ignore[arg-type]
-    runner.wait(rid, 10)
+    finish(runner, rid)
     assert sent_ref(client) == "my-ref" and store.get(rid, KEY).status == "completed"
 
 
@@ -418,11 +423,11 @@ def test_check_my_account_looks_again_and_finds_the_job(store: HistoryStore) -> 
     )
     runner, _ = runner_for(store)
     rid = runner.submit(client, CreateRequest(prompt="fox"), account_key=KEY)  # type: ignore[arg-type]
-    runner.wait(rid, 10)
+    finish(runner, rid)
     assert store.get(rid, KEY).status == "unknown"
     found.append(api.ScheduledJob(JOB, rid))
     assert runner.check_account(client, rid, KEY)  # type: ignore[arg-type]
-    runner.wait(rid, 10)
+    finish(runner, rid)
     assert store.get(rid, KEY).status == "completed" and client.calls.count("submit") == 1
     assert not runner.check_account(client, rid, KEY), "only unknown jobs are looked for"  # type: ignore[arg-type]
 
@@ -455,7 +460,7 @@ def test_a_database_outage_while_polling_is_waited_out(store: HistoryStore) -> N
         [{"jobId": "j1"}], [job_json("active", 30), job_json("completed", 100, "http://x/1")]
     )
     rid = runner.submit(client, CreateRequest(prompt="fox"), account_key=KEY)  # type: ignore[arg-type]
-    runner.wait(rid, 10)
+    finish(runner, rid)
     assert store.get(rid, KEY).status == "completed"
     assert [s for s in slept if s > 0] == [0.5, 1.0, 2.0], "backed off, then went on"
 
@@ -473,10 +478,10 @@ def test_a_long_database_outage_leaves_the_job_for_the_next_sweep(store: History
 
     flaky.update_job = outage  # type: ignore[method-assign]
     rid = runner.submit(client, CreateRequest(prompt="fox"), account_key=KEY)  # type: ignore[arg-type]
-    runner.wait(rid, 10)
+    finish(runner, rid)
     assert store.get(rid, KEY).status == "active", "not failed: upstream the job is fine"
     flaky.down = False
     flaky.update_job = FlakyStore.update_job.__get__(flaky)  # type: ignore[method-assign]
     assert runner.resume(client, KEY) == 1  # type: ignore[arg-type]
-    runner.wait(rid, 10)
+    finish(runner, rid)
     assert store.get(rid, KEY).status == "completed" and client.calls.count("submit") == 1
