@@ -233,11 +233,11 @@ def test_no_accounts_lists_as_empty(client: api.Client) -> None:
 
 
 def test_validation_errors_are_400_with_the_reason(emulator: Emulator, client: api.Client):
-    with pytest.raises(api.BadRequest, match="limit is 2,000"):
+    with pytest.raises(api.BadRequest, match="prompt is 2001 characters long; the limit is 2000"):
         client.submit(_Raw({"prompt": "x" * 2001}))
-    with pytest.raises(api.BadRequest, match="Style must be one of"):
+    with pytest.raises(api.BadRequest, match="style must be one of base, cinematic"):
         client.submit(_Raw({"prompt": "x", "style": "oil"}))
-    with pytest.raises(api.BadRequest, match="image to edit"):
+    with pytest.raises(api.BadRequest, match="Parameter referenceAssetId is required"):
         client.submit(_Raw({"prompt": "x"}, "images/flux-edit"))
     with pytest.raises(api.BadRequest, match="Invalid jobId"):
         client.job("nonsense")

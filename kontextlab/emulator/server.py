@@ -40,36 +40,52 @@ HTML_ERROR = (
 )
 
 
-def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
-    """JSON, multipart/form-data or urlencoded → a dict of fields."""
+def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], bool]:
+    """JSON, multipart/form-data or urlencoded → (the fields, whether it was a form)."""
     kind = content_type.split(";")[0].strip().lower()
     if kind == "multipart/form-data":
-        return parse_multipart(content_type, body)
+        return parse_multipart(content_type, body), True
     if kind == "application/x-www-form-urlencoded":
-        return dict(parse_qsl(body.decode("utf-8", "replace")))
+        text = body.decode("utf-8", "replace")
+        return unique_fields(parse_qsl(text, keep_blank_values=True)), True
+    if kind not in ("", "application/json"):
+        raise ApiFailure(400, f"Content-Type {kind} is not JSON, multipart/form-data or a form.")
     if not body.strip():
-        return {}
+        return {}, False
     try:
-        data = json.loads(body)
+        data = json.loads(body, object_pairs_hook=unique_fields)
     except ValueError as exc:
         raise ApiFailure(400, "The request body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise ApiFailure(400, "The request body must be a JSON object.")
-    return data
+    return data, False
+
+
+def unique_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in fields:
+            raise ApiFailure(400, f"Parameter {name} is given more than once.")
+        fields[name] = value
+    return fields
 
 
 def parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """Text parts as strings; file parts as bytes, which no rule accepts."""
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
     message = BytesParser(policy=HTTP).parsebytes(head + body)
     if not message.is_multipart():
         raise ApiFailure(400, "The multipart body could not be read.")
-    fields: dict[str, Any] = {}
+    pairs: list[tuple[str, Any]] = []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        if name and not part.get_filename():
-            payload = part.get_payload(decode=True) or b""
-            fields[str(name)] = payload.decode(part.get_content_charset() or "utf-8", "replace")
-    return fields
+        if not name:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        if not part.get_filename():
+            payload = payload.decode(part.get_content_charset() or "utf-8", "replace")
+        pairs.append((str(name), payload))
+    return unique_fields(pairs)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -189,9 +205,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _generate(self, kind: str, tenant: Tenant, body: bytes) -> None:
         world = self.server.world
-        payload = parse_body(self.headers.get("Content-Type", ""), body)
-        job = world.submit(tenant, kind, payload)
-        ticks = int(str(payload.get("pollForResult") or 0))
+        fields, form = parse_body(self.headers.get("Content-Type", ""), body)
+        values = world.check(kind, fields, form=form)
+        job = world.submit(tenant, kind, values)
+        ticks = values.get("pollForResult", 0)
         tick = self.server.emulator.config.poll_tick
         for _ in range(ticks):
             if self.server.stopping.wait(tick):

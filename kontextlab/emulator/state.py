@@ -1,7 +1,8 @@
-"""What the emulated service knows: accounts, jobs, files; and the rules it answers by.
+"""What the emulated service knows: accounts, jobs, files; and how it answers.
 
 All mutable state lives in `World` behind one lock. Rendering runs in a small thread pool
-started at submit, so status polls only read a record and sign a URL.
+started at submit, so status polls only read a record and sign a URL. Requests are checked by
+the emulator's own rules (`rules.py`), never by the app's request models.
 """
 
 from __future__ import annotations
@@ -26,9 +27,8 @@ from urllib.parse import urlparse
 
 from PIL import Image, UnidentifiedImageError
 
-from kontextlab.emulator import renderer
+from kontextlab.emulator import renderer, rules
 from kontextlab.emulator.config import COSTS, FILES_PREFIX, EmulatorConfig
-from kontextlab.payloads import SEED_MAX, InvalidRequest, request_from_payload
 
 log = logging.getLogger(__name__)
 JOB_ID = re.compile(r"^email:[^:]+:[0-9a-fA-F-]+-type:[a-z]+$")
@@ -142,16 +142,21 @@ class World:
 
     # -- jobs
 
-    def submit(self, tenant: Tenant, kind: str, payload: dict[str, Any]) -> JobRecord:
+    @staticmethod
+    def check(kind: str, fields: dict[str, Any], *, form: bool = False) -> dict[str, Any]:
+        """The request's values by the emulator's own rules; a broken rule answers 400."""
         try:
-            values = request_from_payload(kind, payload).validate()
-        except InvalidRequest as exc:
+            return rules.check(kind, fields, form=form)
+        except rules.RuleBroken as exc:
             raise ApiFailure(400, str(exc)) from exc
+
+    def submit(self, tenant: Tenant, kind: str, values: dict[str, Any]) -> JobRecord:
+        """Start a job from values that `check` returned."""
         with self.lock:
             self.settle_all()
             account = self.account_for(tenant, values.get("email"))
-            self._check_capacity(tenant, account, values.get("max_jobs"))
-            model = values.get("model", "flux")
+            self._check_capacity(tenant, account, values.get("maxJobs"))
+            model = values.get("model", rules.DEFAULT_MODEL)
             cost = COSTS["upscale" if kind == "upscale" else model]
             work, problem = self._work(tenant, kind, values)
             if account.credits < cost:
@@ -191,31 +196,32 @@ class World:
             email=account.email,
             kind=kind,
             created=self.clock(),
-            seed=seed if seed is not None else random.randint(0, SEED_MAX),
-            reply_url=values.get("reply_url"),
-            reply_ref=values.get("reply_ref"),
+            seed=seed if seed is not None else random.randint(0, rules.SEED_MAX),
+            reply_url=values.get("replyUrl"),
+            reply_ref=values.get("replyRef"),
             render=None,
         )
 
     def _work(self, tenant: Tenant, kind: str, v: dict[str, Any]):
         """The render call for this job, or a reason the job will fail."""
         if kind == "upscale":
-            source = tenant.jobs.get(v["job_id"])
+            source = tenant.jobs.get(v["jobId"])
             if source is None or source.file is None:
-                raise ApiFailure(400, f"jobId {v['job_id']} is not a completed image job.")
+                raise ApiFailure(400, f"jobId {v['jobId']} is not a completed image job.")
             data = source.file.data
             return (lambda seed: renderer.render_upscale(data)), None
-        ref_id = v.get("reference_asset_id")
+        ref_id = v.get("referenceAssetId")
         ref = tenant.files.get(ref_id) if ref_id else None
         problem = f"Reference asset not found or expired: {ref_id}" if ref_id and not ref else None
-        args = (v["prompt"], v.get("aspect_ratio", "16:9"), v.get("model", "flux"))
+        args = (v["prompt"], v.get("aspectRatio", "16:9"), v.get("model", rules.DEFAULT_MODEL))
         if kind == "edit":
-            shot = (v.get("shot_type", ""), v.get("shot_angle", ""))
+            shot = (v.get("shotType", ""), v.get("shotAngle", ""))
             data = ref.data if ref else b""
             return (
                 lambda seed: renderer.render_edit(data, args[0], seed, *args[1:], *shot)
             ), problem
-        style, strength = v.get("style"), v.get("reference_strength", 50)
+        style = None if v.get("style") == rules.NO_STYLE else v.get("style")
+        strength = v.get("reference_strength", 50)
         data = ref.data if ref else None
         return (
             lambda seed: renderer.render_create(args[0], seed, style, *args[1:], data, strength)
