@@ -1,23 +1,30 @@
-"""The API client against the emulator over real loopback HTTP: endpoints, errors, faults."""
+"""The API client against the emulator over real loopback HTTP: endpoints, errors, faults.
+
+Waits follow the emulator's clock (`emulator.advance`); a wall-time wait has a deadline far
+beyond what the emulator's config needs, and says what it was waiting for when it runs out.
+"""
 
 from __future__ import annotations
 
 import io
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 from PIL import Image
 
 from kontextlab import api
-from kontextlab.emulator import DEMO_EMAIL, DEMO_TOKEN, Emulator
+from kontextlab.emulator import DEMO_EMAIL, DEMO_TOKEN, Emulator, renderer
 from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+DEADLINE = 60.0  # wall seconds: far beyond any job of the test emulators; only a bug waits this
 CREATE_BODY = {
     "prompt": "A serene mountain landscape at sunset",
     "aspectRatio": "16:9",
@@ -56,13 +63,25 @@ def png_bytes(size: tuple[int, int] = (320, 180), color: tuple[int, int, int] = 
     return buf.getvalue()
 
 
-def wait_done(client: api.Client, job_id: str, tries: int = 200) -> api.Job:
-    for _ in range(tries):
+def wait_until(condition: Callable[[], Any], what: str, deadline: float = DEADLINE) -> Any:
+    """Poll `condition` until it is truthy; fail naming `what` after `deadline` wall seconds."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if result := condition():
+            return result
+        time.sleep(0.02)
+    raise AssertionError(f"Gave up after {deadline:.0f} s waiting for {what}.")
+
+
+def wait_done(emulator: Emulator, client: api.Client, job_id: str) -> api.Job:
+    """Age the job past its time on the emulator's clock, then read its end."""
+    emulator.advance(emulator.config.job_seconds + emulator.config.artifact_lag)
+
+    def finished() -> api.Job | None:
         job = client.job(job_id)
-        if job.is_finished:
-            return job
-        threading.Event().wait(0.02)
-    raise AssertionError("job never finished")
+        return job if job.is_finished else None
+
+    return wait_until(finished, f"job {job_id} to finish")
 
 
 def create(client: api.Client, **kw: object) -> api.Job:
@@ -90,9 +109,11 @@ def test_seed_examples_are_quoted_here_as_in_the_vendor_pages() -> None:
 def test_create_example_body_is_accepted_as_is(emulator: Emulator) -> None:
     headers = {"Authorization": f"Bearer {DEMO_TOKEN}"}
     url = emulator.base_url + "/images/flux-create"
-    answer = requests.post(url, json=CREATE_BODY, headers=headers, timeout=10).json()
+    answer = requests.post(url, json=CREATE_BODY, headers=headers, timeout=DEADLINE).json()
     assert answer["jobId"].startswith(f"email:{DEMO_EMAIL}:") and answer["seed"] == 123456
-    finished = requests.post(url, json=CREATE_CURL_BODY, headers=headers, timeout=10).json()
+    # 10 ticks of the test emulator's poll outlast its job by far; the render is awaited.
+    assert 10 * emulator.config.poll_tick > 2 * emulator.config.job_seconds
+    finished = requests.post(url, json=CREATE_CURL_BODY, headers=headers, timeout=DEADLINE).json()
     assert finished["status"]["type"] == "completed"
     assert finished["status"]["artifact"]["asset"]["mimeType"] == "image/png"
 
@@ -102,10 +123,27 @@ def test_edit_example_body_is_accepted_and_its_unknown_reference_fails_the_job(
 ) -> None:
     headers = {"Authorization": f"Bearer {DEMO_TOKEN}"}
     url = emulator.base_url + "/images/flux-edit"
-    answer = requests.post(url, json=EDIT_BODY, headers=headers, timeout=10)
+    answer = requests.post(url, json=EDIT_BODY, headers=headers, timeout=DEADLINE)
     assert answer.status_code == 200
-    job = wait_done(client, answer.json()["jobId"])
+    job = wait_done(emulator, client, answer.json()["jobId"])
     assert job.is_failed and "Reference asset not found" in job.message
+
+
+def test_a_render_slower_than_the_poll_window_still_answers_the_finished_job(
+    emulator: Emulator, client: api.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy machine draws slowly; the job's time is the emulator's clock, not the drawing."""
+    drawing = renderer.render_create
+
+    def slow(*args: Any, **kwargs: Any) -> renderer.Rendered:
+        time.sleep(1.0)  # twice the whole poll window below
+        return drawing(*args, **kwargs)
+
+    monkeypatch.setattr(renderer, "render_create", slow)
+    polls = 10
+    assert polls * emulator.config.poll_tick < 1.0 < DEADLINE
+    job = client.create(CreateRequest(prompt="A slow lake", poll_for_result=polls))
+    assert job.is_done
 
 
 def test_create_with_poll_returns_a_downloadable_png_of_the_right_size(client: api.Client) -> None:
@@ -116,11 +154,14 @@ def test_create_with_poll_returns_a_downloadable_png_of_the_right_size(client: a
     assert Image.open(io.BytesIO(data)).size == (768, 1344)
 
 
-def test_without_poll_the_job_is_active_then_completes(client: api.Client) -> None:
+@pytest.mark.parametrize("emulator", [{"job_seconds": 30}], indirect=True)
+def test_without_poll_the_job_is_active_then_completes(
+    emulator: Emulator, client: api.Client
+) -> None:
     job = client.create(CreateRequest(prompt="A lake", aspect_ratio="1:1"))
     assert job.status is api.JobStatus.ACTIVE and job.job_id
     assert client.job(job.job_id).status is api.JobStatus.ACTIVE
-    done = wait_done(client, job.job_id)
+    done = wait_done(emulator, client, job.job_id)
     assert done.is_done and image_of(client, done).size == (1024, 1024)
 
 
@@ -211,8 +252,7 @@ def test_accounts_balance_scheduler_and_cancel(emulator: Emulator, client: api.C
     client.cancel(job.job_id)
     with pytest.raises(api.NotFound, match="Unable to locate running jobId"):
         client.cancel(job.job_id)
-    emulator.advance(31)  # a long job, aged on the emulator's clock: no race with the cancel
-    assert wait_done(client, job.job_id).is_done  # it still runs upstream
+    assert wait_done(emulator, client, job.job_id).is_done  # it still runs upstream
 
 
 @pytest.mark.parametrize("emulator", [{"accounts": ["a@x.io", "b@x.io"]}], indirect=True)
@@ -284,7 +324,7 @@ def test_short_credits_is_402_and_no_job(emulator: Emulator, client: api.Client)
     assert client.balance(DEMO_EMAIL) == 27
 
 
-@pytest.mark.parametrize("emulator", [{"max_jobs": 1, "job_seconds": 5.0}], indirect=True)
+@pytest.mark.parametrize("emulator", [{"max_jobs": 1, "job_seconds": 300}], indirect=True)
 def test_busy_is_429_with_retry_after_and_the_post_is_not_retried(
     emulator: Emulator, client: api.Client
 ) -> None:
@@ -328,17 +368,14 @@ def test_failed_job_carries_the_message(emulator: Emulator, client: api.Client) 
     assert create(client).is_done
 
 
-@pytest.mark.parametrize("emulator", [{"artifact_lag": 0.3}], indirect=True)
+@pytest.mark.parametrize("emulator", [{"job_seconds": 30, "artifact_lag": 30}], indirect=True)
 def test_completed_without_artifact_is_not_done_yet(emulator: Emulator, client: api.Client):
     job = client.create(CreateRequest(prompt="lag"))
-    seen_lag = False
-    for _ in range(200):
-        current = client.job(job.job_id)
-        seen_lag |= current.status is api.JobStatus.COMPLETED and not current.is_done
-        if current.is_done:
-            break
-        threading.Event().wait(0.02)
-    assert seen_lag and current.is_done
+    emulator.advance(30)
+    lagging = client.job(job.job_id)
+    assert lagging.status is api.JobStatus.COMPLETED and not lagging.is_done
+    emulator.advance(30)
+    assert client.job(job.job_id).is_done
 
 
 # ---------------------------------------------------------------- scripted faults
@@ -447,7 +484,8 @@ def test_webhook_is_posted_to_a_loopback_receiver(
 ) -> None:
     url, received, arrived = receiver
     job = client.create(CreateRequest(prompt="hook", reply_url=url, reply_ref="ref-1"))
-    assert arrived.wait(10)
+    emulator.advance(emulator.config.job_seconds)
+    assert arrived.wait(DEADLINE), "the webhook never came"
     body = received[0]
     assert body["jobId"] == job.job_id and body["replyRef"] == "ref-1"
     assert body["status"]["type"] == "completed" and body["status"]["artifact"]["assetUrl"]
@@ -455,9 +493,6 @@ def test_webhook_is_posted_to_a_loopback_receiver(
 
 def test_webhook_to_other_hosts_is_skipped(emulator: Emulator, client: api.Client) -> None:
     job = client.create(CreateRequest(prompt="x", reply_url="https://example.com/hook"))
-    wait_done(client, job.job_id)
-    for _ in range(100):
-        if emulator.webhooks:
-            break
-        threading.Event().wait(0.02)
-    assert emulator.webhooks[0][1].startswith("skipped")
+    wait_done(emulator, client, job.job_id)
+    attempts = wait_until(lambda: emulator.webhooks, "the webhook attempt")
+    assert attempts[0][1].startswith("skipped")
