@@ -347,8 +347,8 @@ class World:
 
     @staticmethod
     def short_view(job: JobRecord) -> dict[str, Any]:
-        # `seed` is our extension, so the app can show the seed actually used.
-        return {"jobId": job.job_id, "generationId": job.generation_id, "seed": job.seed}
+        # Never the seed: the vendor does not report it, so the app must send the one it wants.
+        return {"jobId": job.job_id, "generationId": job.generation_id}
 
     def sign(self, stored: StoredFile) -> dict[str, Any]:
         expires = int((self.clock() + self.config.url_lifetime) * 1000)
