@@ -31,6 +31,7 @@ ROUTES = [
     ("GET", r"assets/(?P<arg>.+)", "assets/{jobId}", "job_status"),
     ("GET", r"accounts/?", "accounts", "accounts"),
     ("GET", r"accounts/(?P<arg>.+)", "accounts/{email}", "account"),
+    ("GET", r"scheduler/?", "scheduler", "running_jobs"),
     ("GET", r"scheduler/available", "scheduler/available", "scheduler"),
     ("DELETE", r"scheduler/(?P<arg>.+)", "scheduler/{jobId}", "cancel"),
 ]
@@ -91,6 +92,7 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: EmulatorHTTPServer
+    lose_answer = False  # a "lost" fault: handle the request, then hang up without answering
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read emu.requests
         pass
@@ -117,6 +119,9 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None) -> None:
+        if self.lose_answer:
+            self.close_connection = True
+            return
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -130,6 +135,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(data).encode(), "application/json", headers)
 
     def _handle(self, method: str) -> None:
+        self.lose_answer = False
         body = self._read_body()
         url = urlsplit(self.path)
         query = dict(parse_qsl(url.query))
@@ -183,6 +189,9 @@ class Handler(BaseHTTPRequestHandler):
             return False
         if fault.kind == "slow":
             self.server.stopping.wait(fault.delay)
+            return False
+        if fault.kind == "lost":
+            self.lose_answer = True
             return False
         self._answer_fault(fault)
         return True
@@ -243,6 +252,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def route_account(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
         self._json(200, self.server.world.account_view(tenant, arg))
+
+    def route_running_jobs(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
+        self._json(200, self.server.world.running_jobs(tenant))
 
     def route_scheduler(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
         self._json(200, self.server.world.scheduler_view(tenant))

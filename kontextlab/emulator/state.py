@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -434,6 +435,32 @@ class World:
             raise ApiFailure(404, f"Account {email} not found.")
         balance = {"LTXStudio_token": account.credits}
         return {"email": email, "maxJobs": account.max_jobs, "balance": balance}
+
+    def running_jobs(self, tenant: Tenant) -> list[dict[str, Any]]:
+        """`GET scheduler`: the token's running jobs, oldest first."""
+        self.await_renders(tenant.jobs.values())
+        with self.lock:
+            self.settle_all()
+            now = self.clock()
+            running = sorted(
+                (j for j in tenant.jobs.values() if self._executing(j)), key=lambda j: j.created
+            )
+            return [self._running_row(job, now) for job in running]
+
+    @staticmethod
+    def _running_row(job: JobRecord, now: float) -> dict[str, Any]:
+        started = datetime.fromtimestamp(job.created, UTC).isoformat(timespec="milliseconds")
+        minutes, seconds = divmod(max(0, int(now - job.created)), 60)
+        row = {
+            "jobId": job.job_id,
+            "email": job.email,
+            "started": started.replace("+00:00", "Z"),
+            "elapsed": f"{minutes:02d}:{seconds:02d}",
+        }
+        for key, value in (("replyUrl", job.reply_url), ("replyRef", job.reply_ref)):
+            if value:
+                row[key] = value
+        return row
 
     def scheduler_view(self, tenant: Tenant) -> dict[str, Any]:
         self.await_renders(tenant.jobs.values())
