@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from kontextlab.emulator.renderer import render_create, render_edit
-from kontextlab.payloads import SHOT_ANGLES, STYLES
+from kontextlab.emulator.rules import SHOT_ANGLES, STYLES
 
 PROMPT = "A serene mountain landscape at sunset by a lake"
 

@@ -30,7 +30,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="ROUTE:KIND[:COUNT]",
-        help='e.g. "images/flux-create:status:3"; kinds: status busy html malformed slow drop',
+        help='e.g. "images/flux-create:status:3"; kinds: status busy html malformed slow drop lost',
     )
     return p.parse_args(argv)
 

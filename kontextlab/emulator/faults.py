@@ -1,10 +1,12 @@
-"""Scripted faults: the next N calls to a route answer badly, in one of six ways.
+"""Scripted faults: the next N calls to a route answer badly, in one of seven ways.
 
 Route keys are the route patterns of the server (see `ROUTES` in server.py):
 "images/flux-create", "images/create", "images/flux-edit", "images/edit", "images/upscale",
-"assets/" (upload and list), "assets/{jobId}", "accounts", "accounts/{email}",
+"assets/" (upload and list), "assets/{jobId}", "accounts", "accounts/{email}", "scheduler",
 "scheduler/available", "scheduler/{jobId}", "_files/{id}" (signed downloads), or "*" for any.
 A key may start with a method to narrow it: "POST assets/", "GET assets/".
+"drop" closes the connection before the request is handled; "lost" handles it (a POST
+creates its job and spends credits) and then closes the connection without an answer.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-KINDS = ("status", "busy", "html", "malformed", "slow", "drop")
+KINDS = ("status", "busy", "html", "malformed", "slow", "drop", "lost")
 
 
 @dataclass

@@ -31,6 +31,7 @@ ROUTES = [
     ("GET", r"assets/(?P<arg>.+)", "assets/{jobId}", "job_status"),
     ("GET", r"accounts/?", "accounts", "accounts"),
     ("GET", r"accounts/(?P<arg>.+)", "accounts/{email}", "account"),
+    ("GET", r"scheduler/?", "scheduler", "running_jobs"),
     ("GET", r"scheduler/available", "scheduler/available", "scheduler"),
     ("DELETE", r"scheduler/(?P<arg>.+)", "scheduler/{jobId}", "cancel"),
 ]
@@ -40,41 +41,58 @@ HTML_ERROR = (
 )
 
 
-def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
-    """JSON, multipart/form-data or urlencoded → a dict of fields."""
+def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], bool]:
+    """JSON, multipart/form-data or urlencoded → (the fields, whether it was a form)."""
     kind = content_type.split(";")[0].strip().lower()
     if kind == "multipart/form-data":
-        return parse_multipart(content_type, body)
+        return parse_multipart(content_type, body), True
     if kind == "application/x-www-form-urlencoded":
-        return dict(parse_qsl(body.decode("utf-8", "replace")))
+        text = body.decode("utf-8", "replace")
+        return unique_fields(parse_qsl(text, keep_blank_values=True)), True
+    if kind not in ("", "application/json"):
+        raise ApiFailure(400, f"Content-Type {kind} is not JSON, multipart/form-data or a form.")
     if not body.strip():
-        return {}
+        return {}, False
     try:
-        data = json.loads(body)
+        data = json.loads(body, object_pairs_hook=unique_fields)
     except ValueError as exc:
         raise ApiFailure(400, "The request body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise ApiFailure(400, "The request body must be a JSON object.")
-    return data
+    return data, False
+
+
+def unique_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in fields:
+            raise ApiFailure(400, f"Parameter {name} is given more than once.")
+        fields[name] = value
+    return fields
 
 
 def parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """Text parts as strings; file parts as bytes, which no rule accepts."""
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
     message = BytesParser(policy=HTTP).parsebytes(head + body)
     if not message.is_multipart():
         raise ApiFailure(400, "The multipart body could not be read.")
-    fields: dict[str, Any] = {}
+    pairs: list[tuple[str, Any]] = []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        if name and not part.get_filename():
-            payload = part.get_payload(decode=True) or b""
-            fields[str(name)] = payload.decode(part.get_content_charset() or "utf-8", "replace")
-    return fields
+        if not name:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        if not part.get_filename():
+            payload = payload.decode(part.get_content_charset() or "utf-8", "replace")
+        pairs.append((str(name), payload))
+    return unique_fields(pairs)
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: EmulatorHTTPServer
+    lose_answer = False  # a "lost" fault: handle the request, then hang up without answering
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read emu.requests
         pass
@@ -101,6 +119,9 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None) -> None:
+        if self.lose_answer:
+            self.close_connection = True
+            return
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -114,6 +135,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(data).encode(), "application/json", headers)
 
     def _handle(self, method: str) -> None:
+        self.lose_answer = False
         body = self._read_body()
         url = urlsplit(self.path)
         query = dict(parse_qsl(url.query))
@@ -168,6 +190,9 @@ class Handler(BaseHTTPRequestHandler):
         if fault.kind == "slow":
             self.server.stopping.wait(fault.delay)
             return False
+        if fault.kind == "lost":
+            self.lose_answer = True
+            return False
         self._answer_fault(fault)
         return True
 
@@ -189,9 +214,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _generate(self, kind: str, tenant: Tenant, body: bytes) -> None:
         world = self.server.world
-        payload = parse_body(self.headers.get("Content-Type", ""), body)
-        job = world.submit(tenant, kind, payload)
-        ticks = int(str(payload.get("pollForResult") or 0))
+        fields, form = parse_body(self.headers.get("Content-Type", ""), body)
+        values = world.check(kind, fields, form=form)
+        job = world.submit(tenant, kind, values)
+        ticks = values.get("pollForResult", 0)
         tick = self.server.emulator.config.poll_tick
         for _ in range(ticks):
             if self.server.stopping.wait(tick):
@@ -226,6 +252,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def route_account(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
         self._json(200, self.server.world.account_view(tenant, arg))
+
+    def route_running_jobs(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
+        self._json(200, self.server.world.running_jobs(tenant))
 
     def route_scheduler(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
         self._json(200, self.server.world.scheduler_view(tenant))

@@ -1,7 +1,8 @@
-"""What the emulated service knows: accounts, jobs, files; and the rules it answers by.
+"""What the emulated service knows: accounts, jobs, files; and how it answers.
 
 All mutable state lives in `World` behind one lock. Rendering runs in a small thread pool
-started at submit, so status polls only read a record and sign a URL.
+started at submit, so status polls only read a record and sign a URL. Requests are checked by
+the emulator's own rules (`rules.py`), never by the app's request models.
 """
 
 from __future__ import annotations
@@ -18,22 +19,26 @@ import secrets
 import threading
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
 from PIL import Image, UnidentifiedImageError
 
-from kontextlab.emulator import renderer
+from kontextlab.emulator import renderer, rules
 from kontextlab.emulator.config import COSTS, FILES_PREFIX, EmulatorConfig
-from kontextlab.payloads import SEED_MAX, InvalidRequest, request_from_payload
 
 log = logging.getLogger(__name__)
 JOB_ID = re.compile(r"^email:[^:]+:[0-9a-fA-F-]+-type:[a-z]+$")
 UPLOAD_LIMIT = 20 * 1024 * 1024
 UPLOAD_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+# Drawing a picture is the emulator's own overhead, not the job's time: once a job's time is
+# up on the emulator's clock, answers wait (this long at most, in wall seconds) for its render.
+RENDER_GRACE = 60.0
 
 
 class ApiFailure(Exception):
@@ -142,16 +147,22 @@ class World:
 
     # -- jobs
 
-    def submit(self, tenant: Tenant, kind: str, payload: dict[str, Any]) -> JobRecord:
+    @staticmethod
+    def check(kind: str, fields: dict[str, Any], *, form: bool = False) -> dict[str, Any]:
+        """The request's values by the emulator's own rules; a broken rule answers 400."""
         try:
-            values = request_from_payload(kind, payload).validate()
-        except InvalidRequest as exc:
+            return rules.check(kind, fields, form=form)
+        except rules.RuleBroken as exc:
             raise ApiFailure(400, str(exc)) from exc
+
+    def submit(self, tenant: Tenant, kind: str, values: dict[str, Any]) -> JobRecord:
+        """Start a job from values that `check` returned."""
+        self.await_renders(tenant.jobs.values())
         with self.lock:
             self.settle_all()
             account = self.account_for(tenant, values.get("email"))
-            self._check_capacity(tenant, account, values.get("max_jobs"))
-            model = values.get("model", "flux")
+            self._check_capacity(tenant, account, values.get("maxJobs"))
+            model = values.get("model", rules.DEFAULT_MODEL)
             cost = COSTS["upscale" if kind == "upscale" else model]
             work, problem = self._work(tenant, kind, values)
             if account.credits < cost:
@@ -191,31 +202,32 @@ class World:
             email=account.email,
             kind=kind,
             created=self.clock(),
-            seed=seed if seed is not None else random.randint(0, SEED_MAX),
-            reply_url=values.get("reply_url"),
-            reply_ref=values.get("reply_ref"),
+            seed=seed if seed is not None else random.randint(0, rules.SEED_MAX),
+            reply_url=values.get("replyUrl"),
+            reply_ref=values.get("replyRef"),
             render=None,
         )
 
     def _work(self, tenant: Tenant, kind: str, v: dict[str, Any]):
         """The render call for this job, or a reason the job will fail."""
         if kind == "upscale":
-            source = tenant.jobs.get(v["job_id"])
+            source = tenant.jobs.get(v["jobId"])
             if source is None or source.file is None:
-                raise ApiFailure(400, f"jobId {v['job_id']} is not a completed image job.")
+                raise ApiFailure(400, f"jobId {v['jobId']} is not a completed image job.")
             data = source.file.data
             return (lambda seed: renderer.render_upscale(data)), None
-        ref_id = v.get("reference_asset_id")
+        ref_id = v.get("referenceAssetId")
         ref = tenant.files.get(ref_id) if ref_id else None
         problem = f"Reference asset not found or expired: {ref_id}" if ref_id and not ref else None
-        args = (v["prompt"], v.get("aspect_ratio", "16:9"), v.get("model", "flux"))
+        args = (v["prompt"], v.get("aspectRatio", "16:9"), v.get("model", rules.DEFAULT_MODEL))
         if kind == "edit":
-            shot = (v.get("shot_type", ""), v.get("shot_angle", ""))
+            shot = (v.get("shotType", ""), v.get("shotAngle", ""))
             data = ref.data if ref else b""
             return (
                 lambda seed: renderer.render_edit(data, args[0], seed, *args[1:], *shot)
             ), problem
-        style, strength = v.get("style"), v.get("reference_strength", 50)
+        style = None if v.get("style") == rules.NO_STYLE else v.get("style")
+        strength = v.get("reference_strength", 50)
         data = ref.data if ref else None
         return (
             lambda seed: renderer.render_create(args[0], seed, style, *args[1:], data, strength)
@@ -226,10 +238,25 @@ class World:
             raise ApiFailure(400, f"Invalid jobId {job_id}")
         with self.lock:
             job = tenant.jobs.get(job_id)
+        if job is not None:
+            self.await_renders([job])
+        with self.lock:
             if job is None or self._expired(job):
                 raise ApiFailure(404, "Job not found or has expired.")
             self.settle(job)
             return job
+
+    def await_renders(self, jobs: Iterable[JobRecord]) -> None:
+        """Let the renders of jobs whose time is up finish (see RENDER_GRACE)."""
+        with self.lock:
+            now = self.clock()
+            due = [
+                j.render
+                for j in list(jobs)
+                if j.state == "active" and j.render and now >= j.created + self.config.job_seconds
+            ]
+        if due:
+            wait_for_futures(due, timeout=RENDER_GRACE)
 
     def _expired(self, job: JobRecord) -> bool:
         return self.clock() >= job.created + self.config.record_lifetime
@@ -291,6 +318,7 @@ class World:
         return job.file is not None and self.clock() >= job.done_at + self.config.artifact_lag
 
     def finished(self, job: JobRecord) -> bool:
+        self.await_renders([job])
         with self.lock:
             self.settle(job)
             return self._finished(job)
@@ -320,8 +348,8 @@ class World:
 
     @staticmethod
     def short_view(job: JobRecord) -> dict[str, Any]:
-        # `seed` is our extension, so the app can show the seed actually used.
-        return {"jobId": job.job_id, "generationId": job.generation_id, "seed": job.seed}
+        # Never the seed: the vendor does not report it, so the app must send the one it wants.
+        return {"jobId": job.job_id, "generationId": job.generation_id}
 
     def sign(self, stored: StoredFile) -> dict[str, Any]:
         expires = int((self.clock() + self.config.url_lifetime) * 1000)
@@ -366,6 +394,7 @@ class World:
     def list_assets(self, tenant: Tenant, query: dict[str, str]) -> dict[str, Any]:
         page = _query_int(query, "page", 1, 1, 10_000)
         limit = _query_int(query, "limit", 20, 1, 100)
+        self.await_renders(tenant.jobs.values())
         with self.lock:
             self.settle_all()
             email = self.account_for(tenant, query.get("email")).email
@@ -407,7 +436,34 @@ class World:
         balance = {"LTXStudio_token": account.credits}
         return {"email": email, "maxJobs": account.max_jobs, "balance": balance}
 
+    def running_jobs(self, tenant: Tenant) -> list[dict[str, Any]]:
+        """`GET scheduler`: the token's running jobs, oldest first."""
+        self.await_renders(tenant.jobs.values())
+        with self.lock:
+            self.settle_all()
+            now = self.clock()
+            running = sorted(
+                (j for j in tenant.jobs.values() if self._executing(j)), key=lambda j: j.created
+            )
+            return [self._running_row(job, now) for job in running]
+
+    @staticmethod
+    def _running_row(job: JobRecord, now: float) -> dict[str, Any]:
+        started = datetime.fromtimestamp(job.created, UTC).isoformat(timespec="milliseconds")
+        minutes, seconds = divmod(max(0, int(now - job.created)), 60)
+        row = {
+            "jobId": job.job_id,
+            "email": job.email,
+            "started": started.replace("+00:00", "Z"),
+            "elapsed": f"{minutes:02d}:{seconds:02d}",
+        }
+        for key, value in (("replyUrl", job.reply_url), ("replyRef", job.reply_ref)):
+            if value:
+                row[key] = value
+        return row
+
     def scheduler_view(self, tenant: Tenant) -> dict[str, Any]:
+        self.await_renders(tenant.jobs.values())
         with self.lock:
             self.settle_all()
             running = [j for j in tenant.jobs.values() if self._executing(j)]
@@ -426,6 +482,7 @@ class World:
         return {"executing": executing, "available": available}
 
     def cancel(self, tenant: Tenant, job_id: str) -> None:
+        self.await_renders(tenant.jobs.values())
         with self.lock:
             self.settle_all()
             job = tenant.jobs.get(job_id)
