@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 import responses
+import urllib3
 
 from kontextlab import APP_NAME, __version__, api
 from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
@@ -144,10 +145,16 @@ def test_a_failed_create_raises_the_same_family(
     page_says: str,
 ) -> None:
     mock.add(responses.POST, CREATE_URL, **error_body(status, server_says))
-    with pytest.raises(family) as caught:
+    # A 5xx may come after the job was made: its outcome is unknown, not a failure.
+    expected = api.OutcomeUnknown if status >= 500 else family
+    with pytest.raises(expected) as caught:
         client.create(CreateRequest(prompt="A fox"))
-    assert caught.value.status == status
-    assert page_says in caught.value.user_message
+    error = caught.value
+    assert error.status == status
+    cause = error.__cause__ if status >= 500 else error
+    assert isinstance(cause, family) and page_says in cause.user_message
+    if status >= 500:
+        assert "may have made it" in error.user_message and "charged" in error.user_message
 
 
 def test_busy_carries_retry_after_and_the_executing_jobs(
@@ -216,12 +223,13 @@ def test_an_html_gateway_page_is_a_server_error(
 @pytest.mark.parametrize(
     "body", ['{"jobId": "x", ', "", "null", '["jobId"]', '{"generationId": "g"}']
 )
-def test_a_create_answer_without_a_job_is_unreadable(
+def test_an_unreadable_create_answer_is_an_unknown_outcome(
     mock: responses.RequestsMock, client: api.Client, body: str
 ) -> None:
     mock.add(responses.POST, CREATE_URL, body=body, content_type="application/json")
-    with pytest.raises(api.UnreadableResponse) as caught:
+    with pytest.raises(api.OutcomeUnknown) as caught:
         client.create(CreateRequest(prompt="A fox"))
+    assert isinstance(caught.value.__cause__, api.UnreadableResponse)
     assert_plain_sentence(caught.value)
     assert len(mock.calls) == 1
 
@@ -389,9 +397,52 @@ def test_edit_and_upscale_posts_are_never_retried(
     mock: responses.RequestsMock, client: api.Client, request_: Any, path: str
 ) -> None:
     mock.add(responses.POST, f"{BASE}/{path}", body=requests.exceptions.ConnectionError("reset"))
-    with pytest.raises(api.NetworkError):
+    with pytest.raises(api.OutcomeUnknown) as caught:
         client.submit(request_)
+    assert isinstance(caught.value.__cause__, api.NetworkError)
     assert len(mock.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "family"),
+    [
+        (requests.exceptions.ReadTimeout("Read timed out."), api.Timeout),
+        (requests.exceptions.ConnectionError("Connection reset by peer"), api.NetworkError),
+    ],
+)
+def test_a_post_lost_after_sending_is_an_unknown_outcome(
+    mock: responses.RequestsMock, client: api.Client, failure: Exception, family: type
+) -> None:
+    mock.add(responses.POST, CREATE_URL, body=failure)
+    with pytest.raises(api.OutcomeUnknown) as caught:
+        client.create(CreateRequest(prompt="A fox"))
+    assert isinstance(caught.value.__cause__, family)
+    assert_plain_sentence(caught.value)
+    assert_token_hidden(caught.value, client)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.exceptions.ConnectTimeout("Connect timed out"),
+        requests.exceptions.ConnectionError(
+            urllib3.exceptions.MaxRetryError(
+                None,  # type: ignore[arg-type]
+                "/",
+                urllib3.exceptions.NewConnectionError(None, "Connection refused"),  # type: ignore[arg-type]
+            )
+        ),
+    ],
+    ids=["connect timeout", "connection refused"],
+)
+def test_a_post_that_never_reached_the_server_is_a_plain_failure(
+    mock: responses.RequestsMock, client: api.Client, failure: Exception
+) -> None:
+    mock.add(responses.POST, CREATE_URL, body=failure)
+    with pytest.raises((api.Timeout, api.NetworkError)) as caught:
+        client.create(CreateRequest(prompt="A fox"))
+    assert not caught.value.maybe_sent  # type: ignore[union-attr]
+    assert not isinstance(caught.value, api.OutcomeUnknown)
 
 
 def test_an_invalid_request_sends_nothing(mock: responses.RequestsMock, client: api.Client) -> None:
