@@ -5,6 +5,7 @@ These run the real client, runner and store against the emulator over loopback H
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -54,14 +55,38 @@ def test_a_lost_answer_ends_unknown_and_is_sent_once(
 
 
 @pytest.mark.parametrize("emulator", [{"job_seconds": 2.0}], indirect=True)
-def test_a_timeout_after_sending_finds_the_running_job_and_its_picture(
+def test_an_answer_lost_after_the_job_was_made_finds_it_and_its_picture(
     emulator: Emulator, store: HistoryStore
 ) -> None:
-    # The POST is held past the client's read timeout; the job exists upstream meanwhile.
-    emulator.faults.add(CREATE, "slow", delay=1.0)
-    record = send(store, client_for(emulator, read_timeout=0.3))
+    # The emulator makes the job (and charges for it), then closes without answering.
+    emulator.faults.add(CREATE, "lost")
+    record = send(store, client_for(emulator))
     assert (record.status, record.has_image) == ("completed", True), record.message
     assert record.job_id and emulator.calls(CREATE, "POST") == 1
+    assert emulator.calls("scheduler", "GET") == 1
+
+
+@pytest.mark.parametrize("emulator", [{"job_seconds": 5.0}], indirect=True)
+def test_a_timeout_before_the_job_was_made_is_found_by_check_my_account(
+    emulator: Emulator, store: HistoryStore
+) -> None:
+    # The server is slow to take the request: the client gives up first and the search
+    # finds nothing yet; once the job exists upstream, "Check my account" finds it.
+    emulator.faults.add(CREATE, "slow", delay=1.0)
+    runner = JobRunner(store, RunnerSettings(poll_interval=0.05, slow_poll_interval=0.05))
+    client = client_for(emulator, read_timeout=0.3)
+    row = runner.submit(client, CreateRequest(prompt="A lighthouse"), account_key=KEY)  # type: ignore[arg-type]
+    runner.wait(row, timeout=60)
+    assert store.get(row, KEY).status == "unknown"
+    deadline = time.monotonic() + 60
+    while not emulator.world.tenants[DEMO_TOKEN].jobs:
+        assert time.monotonic() < deadline, "the slow POST never made its job"
+        time.sleep(0.05)
+    assert runner.check_account(client, row, KEY)
+    runner.wait(row, timeout=60)
+    record = store.get(row, KEY)
+    assert (record.status, record.has_image) == ("completed", True), record.message
+    assert emulator.calls(CREATE, "POST") == 1
 
 
 def test_a_server_that_cannot_be_reached_fails_plainly(store: HistoryStore) -> None:
