@@ -98,7 +98,9 @@ def test_the_seed_shown_is_the_seed_sent(
     expect(page.get_by_text(re.compile(rf"overhead · seed {edit.seed}\b"))).to_be_visible()
     fix_seed(page, "edit", edit.seed)
     apply_edit(page, "make it night", "overhead")
-    expect_edit_done(page, 1)
+    wait_until(
+        lambda: [r.status for r in rows(api_server, "edit")] == ["completed"] * 2, "the 2nd edit"
+    )
     edits = rows(api_server, "edit")
     assert len(edits) == 2 and {r.seed for r in edits} == {edit.seed}
     assert image_of(api_server, edits[0]) == image_of(api_server, edits[1])
