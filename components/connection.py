@@ -8,17 +8,20 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from components.visitor import visitor_id
 from kontextlab import api
-from kontextlab.accounts import account_key
+from kontextlab.accounts import account_key, account_secret
 from kontextlab.config import Settings, load_settings
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings
+from kontextlab.visitors import Limits, Mode, Scope, Usage, scope_for
 
 log = logging.getLogger(__name__)
 
 DEMO_BANNER = (
     "**Demo mode:** images are drawn locally by the built-in emulator; add a useapi.net token "
-    "to generate with FLUX.1 Kontext. Everyone using this demo shares its history."
+    "to generate with FLUX.1 Kontext. Your demo pictures are yours alone: other visitors "
+    "don't see them."
 )
 DEMO_JOB_SECONDS = 4.0
 
@@ -26,17 +29,39 @@ DEMO_JOB_SECONDS = 4.0
 @dataclass
 class Connection:
     client: api.Client
-    account_key: str
+    account_key: str  # the history scope: the token's, or the visitor's on a shared token
     demo: bool
     base_url: str
     emails: list[str] = field(default_factory=list)
     email: str | None = None  # the account picked, when several are configured
     balances: dict[str, float | None] = field(default_factory=dict)
     problem: str | None = None  # a plain sentence when the connection does not work
+    scope: Scope | None = None
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def needs_email(self) -> bool:
         return len(self.emails) > 1
+
+    @property
+    def mode(self) -> Mode:
+        return self.scope.mode if self.scope else Mode.TYPED
+
+    @property
+    def shows_account(self) -> bool:
+        """Visitors of a deployer's token never see its account email or balance."""
+        return self.mode in (Mode.TYPED, Mode.TEAM)
+
+    def visible(self, payload: dict) -> dict:
+        """A request as this visitor may see it: without a deployer's account email."""
+        if self.shows_account:
+            return payload
+        return {k: v for k, v in payload.items() if k != "email"}
+
+    @property
+    def can_sync(self) -> bool:
+        """ "Sync from account" pulls the whole account: only for its owner or a team."""
+        return self.mode in (Mode.TYPED, Mode.TEAM)
 
 
 def settings() -> Settings:
@@ -65,8 +90,17 @@ def demo_backend() -> tuple[str, str]:
     return emulator.start(), DEMO_TOKEN
 
 
+@st.cache_resource(show_spinner=False)
+def usage_counter(url: str) -> Usage:
+    return Usage(history_store(url).engine)
+
+
 def store() -> HistoryStore:
     return history_store(settings().database_url)
+
+
+def usage() -> Usage:
+    return usage_counter(settings().database_url)
 
 
 def runner() -> JobRunner:
@@ -115,11 +149,28 @@ def _token_input(config: Settings) -> tuple[str | None, str]:
     return (typed.strip() or None), "typed"
 
 
-def render_sidebar() -> Connection:
-    """Draw the connection panel and return the connection for this run."""
+def _mode(source: str, demo: bool, config: Settings) -> Mode:
+    if demo:
+        return Mode.DEMO
+    if source == "typed":
+        return Mode.TYPED
+    return Mode.TEAM if config.shared_history else Mode.DEPLOYER
+
+
+def _limits(mode: Mode, config: Settings) -> Limits:
+    if mode is Mode.DEMO:
+        return Limits(per_visitor=config.demo_daily_limit, total=0)
+    if mode in (Mode.DEPLOYER, Mode.TEAM):
+        return Limits(per_visitor=config.visitor_daily_limit, total=config.daily_limit)
+    return Limits(per_visitor=0, total=0)
+
+
+def render_sidebar() -> Connection | None:
+    """Draw the connection panel and return the connection for this run, or None while a
+    shared token waits for the browser to say who the visitor is (first run only)."""
     config = settings()
     st.sidebar.subheader("Connection")
-    token, _source = _token_input(config)
+    token, source = _token_input(config)
     use_demo = not token or st.sidebar.toggle(
         "Use the demo instead",
         key="conn_use_demo",
@@ -127,23 +178,46 @@ def render_sidebar() -> Connection:
     )
     if use_demo:
         base_url, token = demo_backend()
-        demo = True
     else:
-        base_url, demo = config.base_url, False
+        base_url = config.base_url
+    mode = _mode(source, use_demo, config)
+    secret = config.account_secret.encode() if config.account_secret else None
+    token_key = account_key(token, secret)
+    who = visitor_id() if mode.per_visitor else None
+    if mode.per_visitor and who is None:
+        return None
+    scope = scope_for(token_key, mode, who, secret or account_secret())
     client = _client(base_url, token)
-    key = account_key(token)
-    emails, balances, problem = _accounts(client, base_url, key)
-    conn = Connection(client, key, demo, base_url, emails, None, balances, problem)
+    emails, balances, problem = _accounts(client, base_url, token_key)
+    conn = Connection(client, scope.key, use_demo, base_url, emails, None, balances, problem, scope)
+    conn.limits = _limits(mode, config)
     _account_picker(conn, config)
-    if demo:
+    _allowance(conn)
+    if use_demo:
         st.info(DEMO_BANNER, icon=":material/science:")
     elif problem:
         st.sidebar.error(problem)
     return conn
 
 
+def _allowance(conn: Connection) -> None:
+    """A visitor of a shared token sees their own balance: today's images left."""
+    if conn.scope is None or not conn.mode.per_visitor:
+        return
+    left = usage().allowance(conn.scope, conn.limits)
+    sentence = left.sentence() if left else None
+    if sentence:
+        st.sidebar.caption(f"Demo: {sentence}" if conn.demo else sentence)
+
+
 def _account_picker(conn: Connection, config: Settings) -> None:
     if not conn.emails:
+        return
+    if not conn.shows_account:
+        # A deployer's accounts are theirs: use the configured one, say nothing about it.
+        conn.email = config.email if config.email in conn.emails else conn.emails[0]
+        if not conn.demo:
+            st.sidebar.caption("Pictures are made with this app's own account.")
         return
 
     def label(email: str) -> str:

@@ -192,6 +192,8 @@ def advanced_inputs(prefix: str, conn: Connection) -> dict[str, Any]:
 
 
 def _email_input(prefix: str, conn: Connection) -> str | None:
+    if not conn.shows_account:
+        return conn.email  # the deployer's account: used, never shown
     if conn.needs_email:
         st.caption(f"Account: {conn.email} (change it in the sidebar)")
         return conn.email
@@ -208,7 +210,7 @@ def set_errors(prefix: str, error: p.InvalidRequest | None) -> None:
 
 
 def curl_command(conn: Connection, request: p.CreateRequest | p.EditRequest) -> str:
-    body = json.dumps(request.payload(), ensure_ascii=False)
+    body = json.dumps(conn.visible(request.payload()), ensure_ascii=False)
     url = f"{conn.base_url}/{request.endpoint}"
     return (
         f"curl {shlex.quote(url)} \\\n  -H 'Authorization: Bearer <your token>' \\\n"
@@ -226,7 +228,7 @@ def show_request(conn: Connection, request: p.CreateRequest | p.EditRequest) -> 
         st.caption(f"POST {conn.base_url}/{request.endpoint}")
         if request.seed is None:
             st.caption("With “Random”, a seed is drawn and added when you press the button.")
-        st.json(payload)
+        st.json(conn.visible(payload))
         st.code(curl_command(conn, request), language="bash")
 
 

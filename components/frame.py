@@ -49,8 +49,15 @@ def run() -> None:
     st.sidebar.title("Kontext Lab")
     st.sidebar.caption("Quick prompt experiments with FLUX.1 Kontext.")
     form.keep_form_values()
+    problem = connection.settings().problem
+    if problem:
+        st.error(problem, icon=":material/lock:")
+        return
     try:
         conn = connection.render_sidebar()
+        if conn is None:  # the browser has not said who the visitor is yet: draw no history
+            st.caption("Getting things ready…")
+            return
         st.session_state["_connection"] = conn
         connection.runner().resume(conn.client, conn.account_key)
         nav.run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta
@@ -291,10 +292,10 @@ def detail(conn: Connection, record: JobRecord) -> None:
         elif record.message:
             (st.error if record.status == "failed" else st.caption)(record.message)
         _actions(conn, record, image, picture)
-    st.html(parameters_table(record))
+    st.html(parameters_table(dataclasses.replace(record, request=conn.visible(record.request))))
     with st.expander("Exact request (JSON)"):
         st.caption(f"POST {conn.base_url}/{ENDPOINTS.get(record.kind, '')}")
-        st.json(record.request)
+        st.json(conn.visible(record.request))
 
 
 def _picture(record: JobRecord, picture: bytes | None) -> None:
@@ -542,6 +543,8 @@ def refresh_expiring(conn: Connection) -> None:
 
 
 def sync_from_account(conn: Connection) -> str:
+    if not conn.can_sync:
+        return "Sync is only for the account's owner (a token you typed) or a team history."
     """Merge every page of the account's images by jobId; fetch a few thumbnails."""
     store = connection.store()
     added, budget = 0, SYNC_THUMBNAILS
@@ -646,14 +649,15 @@ def _export_buttons(conn: Connection, chosen: dict[str, Any], total: int) -> Non
 def tools(conn: Connection, chosen: dict[str, Any], total: int, *, empty: bool = False) -> None:
     st.subheader("Keep and share", divider="gray")
     a, b, c = st.columns(3)
-    a.button(
-        "Sync from account",
-        key="history_sync",
-        on_click=_sync,
-        args=(conn,),
-        icon=":material/cloud_sync:",
-        help="Bring back images made elsewhere or lost with the server's disk",
-    )
+    if conn.can_sync:  # it pulls the whole account: only for its owner, or a team
+        a.button(
+            "Sync from account",
+            key="history_sync",
+            on_click=_sync,
+            args=(conn,),
+            icon=":material/cloud_sync:",
+            help="Bring back images made elsewhere or lost with the server's disk",
+        )
     if not empty:
         with b:
             _export_buttons(conn, chosen, total)

@@ -14,8 +14,12 @@ from kontextlab import payloads as p
 from kontextlab.history import ACTIVE_STATUSES, JobRecord
 from kontextlab.images import download_name
 from kontextlab.jobs import LOST_ANSWER_MESSAGE, UNKNOWN, UNKNOWN_HEADLINE
+from kontextlab.visitors import LimitReached
 
 TICK_SECONDS = 0.25  # a finished job shows within a quarter of a second
+
+
+REFUSAL = "_refusal"  # a sentence saying why the last click sent nothing
 
 
 def submit(
@@ -23,14 +27,41 @@ def submit(
     request: p.CreateRequest | p.EditRequest | p.UpscaleRequest,
     parent_id: str | None = None,
 ) -> str | None:
-    """Record and send a job. Returns its row id, or None (with a message) when invalid."""
+    """Count, record and send a job. Returns its row id, or None (with a sentence) when the
+    form is invalid or a daily limit would be passed; nothing is then sent."""
     try:
-        return connection.runner().submit(
-            conn.client, request, account_key=conn.account_key, parent_id=parent_id
-        )
+        request.validate()
+        reservation = connection.usage().reserve(conn.scope, conn.limits) if conn.scope else None
     except p.InvalidRequest as exc:
         st.toast(f"Not sent: {exc}", icon=":material/error:")
         return None
+    except LimitReached as exc:
+        st.session_state[REFUSAL] = str(exc)
+        st.toast(str(exc), icon=":material/block:")
+        return None
+    try:
+        row_id = connection.runner().submit(
+            conn.client, request, account_key=conn.account_key, parent_id=parent_id
+        )
+        st.session_state.pop(REFUSAL, None)
+        return row_id
+    except p.InvalidRequest as exc:
+        connection.usage().release(reservation)
+        st.toast(f"Not sent: {exc}", icon=":material/error:")
+        return None
+
+
+def allowance_line(conn: Connection) -> None:
+    """What the visitor may still make today, and why the last click was refused."""
+    refusal = st.session_state.get(REFUSAL)  # kept until a click sends something
+    if refusal:
+        st.error(refusal, icon=":material/block:")
+    if conn.scope is None:
+        return
+    allowance = connection.usage().allowance(conn.scope, conn.limits)
+    sentence = allowance.sentence() if allowance else None
+    if sentence:
+        st.caption(sentence)
 
 
 def send_form(
@@ -48,6 +79,8 @@ def send_form(
     form.set_errors(prefix, None)
     if submit(conn, request, parent_id=parent_id):
         st.toast("Started. The picture appears under Results when it is ready.")
+    elif st.session_state.get(REFUSAL):
+        st.rerun()  # show the sentence above the button
 
 
 def link_status(record: JobRecord, now: datetime | None = None) -> str:

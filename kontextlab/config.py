@@ -9,7 +9,25 @@ from functools import cache
 from pathlib import Path
 
 DEFAULT_BASE_URL = "https://api.useapi.net/v1/ltxstudio"
-KEYS = ("USEAPI_TOKEN", "USEAPI_BASE_URL", "USEAPI_EMAIL", "KONTEXTLAB_DATABASE_URL")
+KEYS = (
+    "USEAPI_TOKEN",
+    "USEAPI_BASE_URL",
+    "USEAPI_EMAIL",
+    "KONTEXTLAB_DATABASE_URL",
+    "KONTEXTLAB_ACCOUNT_SECRET",
+    "KONTEXTLAB_VISITOR_DAILY_LIMIT",
+    "KONTEXTLAB_DAILY_LIMIT",
+    "KONTEXTLAB_DEMO_DAILY_LIMIT",
+    "KONTEXTLAB_SHARED_HISTORY",
+)
+VISITOR_DAILY_LIMIT = 20
+DAILY_LIMIT = 200
+DEMO_DAILY_LIMIT = 50
+SECRET_NEEDED = (
+    "This app keeps its history in a shared database, so it needs its own "
+    "KONTEXTLAB_ACCOUNT_SECRET: set it in the app's secrets (any long random text) and restart. "
+    "Until then nothing is saved or shown."
+)
 
 
 def default_database_url() -> str:
@@ -32,10 +50,29 @@ class Settings:
     base_url: str
     email: str | None
     database_url: str
+    account_secret: str | None = None
+    visitor_daily_limit: int = VISITOR_DAILY_LIMIT
+    daily_limit: int = DAILY_LIMIT
+    demo_daily_limit: int = DEMO_DAILY_LIMIT
+    shared_history: bool = False
 
     @property
     def demo(self) -> bool:
         return not self.token
+
+    @property
+    def local_database(self) -> bool:
+        """A SQLite file (or memory) on this machine: only its own processes read it."""
+        return self.database_url.lower().startswith("sqlite")
+
+    @property
+    def problem(self) -> str | None:
+        """A sentence when the deployment is set up unsafely (the app then refuses to start
+        its history): a shared database scoped with the public built-in secret would let
+        anyone who can read it recompute which rows belong to which token."""
+        if not self.local_database and not self.account_secret:
+            return SECRET_NEEDED
+        return None
 
 
 def _clean(value: object) -> str | None:
@@ -43,6 +80,16 @@ def _clean(value: object) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def _limit(value: str | None, default: int) -> int:
+    """A daily limit: a whole number ≥ 0 (0 = no limit); anything else keeps the default."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else default
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def load_settings(
@@ -66,4 +113,9 @@ def load_settings(
         base_url=(pick("USEAPI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
         email=pick("USEAPI_EMAIL"),
         database_url=pick("KONTEXTLAB_DATABASE_URL") or default_database_url(),
+        account_secret=pick("KONTEXTLAB_ACCOUNT_SECRET"),
+        visitor_daily_limit=_limit(pick("KONTEXTLAB_VISITOR_DAILY_LIMIT"), VISITOR_DAILY_LIMIT),
+        daily_limit=_limit(pick("KONTEXTLAB_DAILY_LIMIT"), DAILY_LIMIT),
+        demo_daily_limit=_limit(pick("KONTEXTLAB_DEMO_DAILY_LIMIT"), DEMO_DAILY_LIMIT),
+        shared_history=_flag(pick("KONTEXTLAB_SHARED_HISTORY")),
     )

@@ -70,6 +70,7 @@ left, right = st.columns([5, 6], gap="large")
 with left:
     request = build_request(conn)
     form.show_request(conn, request)
+    jobs_view.allowance_line(conn)
     if st.button(
         "Generate", type="primary", key=f"{PREFIX}_go", icon=":material/brush:", width="stretch"
     ):

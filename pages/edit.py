@@ -95,6 +95,7 @@ left, right = st.columns([5, 6], gap="large")
 with left:
     request, ref = build_request(conn)
     form.show_request(conn, request)
+    jobs_view.allowance_line(conn)
     if st.button(
         "Apply edit",
         type="primary",

@@ -14,13 +14,16 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from kontextlab.accounts import account_key
+from components.visitor import STATE_KEY as VISITOR_STATE
+from kontextlab.accounts import account_key, account_secret
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
 from kontextlab.history import HistoryStore
+from kontextlab.visitors import Mode, scope_for
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 SECOND_TOKEN = "kontextlab-second-person"
+VISITOR = "apptest-visitor-0001"  # the id a browser would keep in its localStorage
 # Waits are generous: the suite shares two busy cores with browsers and servers. A wait on
 # emulator jobs allows this floor plus many times a job's own length.
 WAIT_FLOOR_SECONDS = 60.0
@@ -52,7 +55,18 @@ def wait_until(
 class AppEnv:
     """One isolated app: its emulator, its history database, its token."""
 
-    def __init__(self, emulator: Emulator, base_url: str, db_url: str, token: str):
+    def __init__(
+        self,
+        emulator: Emulator,
+        base_url: str,
+        db_url: str,
+        token: str,
+        *,
+        typed: bool = False,
+        visitor: str = VISITOR,
+    ):
+        self.typed = typed
+        self.visitor = visitor
         self.emulator = emulator
         self.base_url = base_url
         self.db_url = db_url
@@ -61,10 +75,17 @@ class AppEnv:
 
     @property
     def key(self) -> str:
-        return account_key(self.token)
+        """The history scope this app's rows are stored under: a typed token's own, or (for a
+        token from the environment, as a deployer sets it) this visitor's on that token."""
+        token_key = account_key(self.token)
+        if self.typed:
+            return token_key
+        return scope_for(token_key, Mode.DEPLOYER, self.visitor, account_secret()).key
 
-    def app(self, page: str | None = None) -> AppTest:
+    def app(self, page: str | None = None, visitor: str | None = None) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=30)
+        # AppTest runs no JavaScript, so the browser's visitor id is set as it would arrive.
+        at.session_state[VISITOR_STATE] = visitor or self.visitor
         at.run()
         if page:
             at.switch_page(page)

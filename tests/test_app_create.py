@@ -164,7 +164,7 @@ def test_two_tokens_in_two_sessions_see_only_their_own_jobs(app_env: AppEnv, mon
     second = app_env.app()
     second.text_input(key="conn_token").set_value(SECOND_TOKEN).run()
     generate(second, "Only for the second account")
-    AppEnv(app_env.emulator, app_env.base_url, app_env.db_url, SECOND_TOKEN).wait_idle()
+    AppEnv(app_env.emulator, app_env.base_url, app_env.db_url, SECOND_TOKEN, typed=True).wait_idle()
     second.run()
     first.run()
     assert "Only for the second account" in texts(second)
@@ -216,6 +216,9 @@ def test_several_accounts_show_a_picker_with_balances_and_send_the_email(
 
     several = Emulator(fast_config(accounts=["ana@example.com", "ben@example.com"]))
     monkeypatch.setenv("USEAPI_BASE_URL", several.start())
+    # A team shares the deployer's token on purpose and may see its accounts.
+    monkeypatch.setenv("KONTEXTLAB_SHARED_HISTORY", "true")
+    team = AppEnv(app_env.emulator, app_env.base_url, app_env.db_url, DEMO_TOKEN, typed=True)
     try:
         at = app_env.app()
         picker = at.sidebar.selectbox(key="conn_email")
@@ -225,8 +228,8 @@ def test_several_accounts_show_a_picker_with_balances_and_send_the_email(
         ]
         picker.set_value("ben@example.com").run()
         generate(at, "A shared studio")
-        app_env.wait_idle()
-        assert app_env.latest("create").request["email"] == "ben@example.com"
+        team.wait_idle()
+        assert team.latest("create").request["email"] == "ben@example.com"
     finally:
         several.stop()
 
@@ -236,6 +239,17 @@ def test_an_unreachable_database_is_one_plain_sentence(
     app_env: AppEnv, monkeypatch: pytest.MonkeyPatch, page: str | None
 ) -> None:
     monkeypatch.setenv("KONTEXTLAB_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    monkeypatch.setenv("KONTEXTLAB_ACCOUNT_SECRET", "a-long-random-deployment-secret")
     at = app_env.app(page)
     assert any("cannot reach its history database" in e.value for e in at.error)
     assert not at.exception
+
+
+def test_a_shared_database_without_its_own_secret_is_refused_in_a_sentence(
+    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KONTEXTLAB_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    monkeypatch.delenv("KONTEXTLAB_ACCOUNT_SECRET", raising=False)
+    at = app_env.app()
+    assert any("KONTEXTLAB_ACCOUNT_SECRET" in e.value for e in at.error)
+    assert not at.exception and not at.button
