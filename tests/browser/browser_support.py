@@ -166,7 +166,10 @@ def wait_idle(page: Page, timeout: float = 30_000) -> None:
 
 
 def open_page(page: Page, url: str) -> None:
+    """Open the app and wait for a page of it: the first run of a new browser session only
+    asks who the visitor is, and the page itself is drawn by the run after it."""
     page.goto(url)
+    expect(page.locator("[data-testid=stMain] h1").first).to_be_visible(timeout=60_000)
     wait_idle(page, timeout=60_000)
 
 
