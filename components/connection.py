@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from kontextlab import api
+from kontextlab import api, tokens
 from kontextlab.accounts import account_key
 from kontextlab.config import Settings, load_settings
 from kontextlab.history import HistoryStore
@@ -21,6 +21,7 @@ DEMO_BANNER = (
     "to generate with FLUX.1 Kontext. Everyone using this demo shares its history."
 )
 DEMO_JOB_SECONDS = 4.0
+SETTINGS_TOKEN = "The token in the app's settings (USEAPI_TOKEN)"
 
 
 @dataclass
@@ -101,10 +102,17 @@ def _accounts(
 
 
 def _token_input(config: Settings) -> tuple[str | None, str]:
-    """The token to use and where it came from, rendered in the sidebar."""
+    """The token to use and where it came from, rendered in the sidebar.
+
+    Tokens are read as people paste them (kontextlab.tokens): invisible characters are
+    dropped; a token that still cannot be sent is explained here and not used."""
     if config.token:
-        st.sidebar.caption("API token: configured in secrets.")
-        return config.token, "secrets"
+        configured = tokens.read_token(config.token, SETTINGS_TOKEN)
+        if configured.token:
+            st.sidebar.caption("API token: configured in secrets.")
+            return configured.token, "secrets"
+        if configured.problem:
+            st.sidebar.error(configured.problem, icon=":material/key_off:")
     typed = st.sidebar.text_input(
         "useapi.net API token",
         type="password",
@@ -112,7 +120,10 @@ def _token_input(config: Settings) -> tuple[str | None, str]:
         help="Kept only in this browser session. Leave empty to use the demo.",
         placeholder="Paste your token to use FLUX.1 Kontext",
     )
-    return (typed.strip() or None), "typed"
+    pasted = tokens.read_token(typed)
+    if pasted.problem:
+        st.sidebar.error(pasted.problem, icon=":material/key_off:")
+    return pasted.token, "typed"
 
 
 def render_sidebar() -> Connection:

@@ -21,7 +21,7 @@ from urllib.parse import quote
 import requests
 import urllib3
 
-from kontextlab import APP_NAME, __version__
+from kontextlab import APP_NAME, __version__, tokens
 from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
 
 USER_AGENT = f"{APP_NAME}/{__version__} (+python-requests/{requests.__version__})"
@@ -64,6 +64,15 @@ class BadRequest(ApiError):
 class Unauthorized(ApiError):
     status = 401
     plain = "The API token was not accepted. Check the token in the sidebar or in the secrets."
+
+
+class BadToken(Unauthorized):
+    """The token has a character no token can have; nothing was sent. Its sentence names the
+    character and where it is, never the token."""
+
+    @property
+    def user_message(self) -> str:
+        return self.message or self.plain
 
 
 class PaymentRequired(ApiError):
@@ -356,7 +365,10 @@ class Client:
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.base_url = base_url.rstrip("/") + "/"
-        self._token = token
+        pasted = tokens.read_token(token)
+        # A refused token is never put in a header: requests would raise UnicodeEncodeError.
+        self._token = pasted.token or ""
+        self._token_problem = pasted.problem
         self.session = session or requests.Session()
         self.timeout = timeout
         self.retry_budget = retry_budget
@@ -378,6 +390,8 @@ class Client:
         read_timeout: float | None = None,
         **kwargs: Any,
     ) -> requests.Response:
+        if self._token_problem:
+            raise BadToken(self._token_problem)
         headers = {"Authorization": f"Bearer {self._token}", "User-Agent": USER_AGENT}
         headers.update(kwargs.pop("headers", {}))
         timeout = (self.timeout[0], read_timeout or self.timeout[1])
