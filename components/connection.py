@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from kontextlab import api, tokens
+from kontextlab import api, links, tokens
 from kontextlab.accounts import account_key
 from kontextlab.config import Settings, load_settings
 from kontextlab.history import HistoryStore
@@ -22,6 +22,10 @@ DEMO_BANNER = (
 )
 DEMO_JOB_SECONDS = 4.0
 SETTINGS_TOKEN = "The token in the app's settings (USEAPI_TOKEN)"
+UNENCRYPTED = (
+    "The API address {url} starts with http://, so the token would travel over the network "
+    "unencrypted. Use an https:// address in USEAPI_BASE_URL."
+)
 
 
 @dataclass
@@ -106,6 +110,8 @@ def _token_input(config: Settings) -> tuple[str | None, str]:
 
     Tokens are read as people paste them (kontextlab.tokens): invisible characters are
     dropped; a token that still cannot be sent is explained here and not used."""
+    if links.sends_token_unencrypted(config.base_url):
+        st.sidebar.warning(UNENCRYPTED.format(url=links.display_url(config.base_url)))
     if config.token:
         configured = tokens.read_token(config.token, SETTINGS_TOKEN)
         if configured.token:

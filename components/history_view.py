@@ -20,6 +20,7 @@ from kontextlab import payloads as p
 from kontextlab.history import KINDS, STATUSES, JobRecord
 from kontextlab.images import download_name, thumbnail
 from kontextlab.jobs import UNKNOWN
+from kontextlab.links import display_url
 
 log = logging.getLogger(__name__)
 
@@ -293,7 +294,7 @@ def detail(conn: Connection, record: JobRecord) -> None:
         _actions(conn, record, image, picture)
     st.html(parameters_table(record))
     with st.expander("Exact request (JSON)"):
-        st.caption(f"POST {conn.base_url}/{ENDPOINTS.get(record.kind, '')}")
+        st.caption(f"POST {display_url(conn.base_url)}/{ENDPOINTS.get(record.kind, '')}")
         st.json(record.request)
 
 

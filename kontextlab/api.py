@@ -21,7 +21,7 @@ from urllib.parse import quote
 import requests
 import urllib3
 
-from kontextlab import APP_NAME, __version__, tokens
+from kontextlab import APP_NAME, __version__, links, tokens
 from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
 
 USER_AGENT = f"{APP_NAME}/{__version__} (+python-requests/{requests.__version__})"
@@ -104,6 +104,23 @@ class Busy(ApiError):
         super().__init__(message, status, body)
         self.retry_after = retry_after
         self.executing_jobs = body.get("executingJobs", []) if isinstance(body, dict) else []
+
+
+class WrongAddress(ApiError):
+    """The base URL answers "not found" for every request: its path is wrong."""
+
+    status = 404
+
+    def __init__(self, address: str, body: Any = None):
+        super().__init__(f"Every request to {address} answered 404.", 404, body)
+        self.address = address
+
+    @property
+    def user_message(self) -> str:
+        return (
+            f"The API address {self.address} answered “not found” for every request; "
+            "check USEAPI_BASE_URL."
+        )
 
 
 class ServerError(ApiError):
@@ -334,6 +351,13 @@ def _never_sent(exc: requests.RequestException) -> bool:
     return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
+def _vendor_error(body: Any, status: int) -> bool:
+    """True for the vendor's error body: `{"error": "<message>", "code": <status>}`."""
+    if not isinstance(body, dict):
+        return False
+    return isinstance(body.get("error"), str) and body.get("code") == status
+
+
 def error_from_response(response: requests.Response) -> ApiError:
     try:
         body = response.json()
@@ -521,11 +545,37 @@ class Client:
     # -- accounts and scheduler
 
     def accounts(self) -> dict[str, dict[str, Any]]:
+        """The configured accounts by email; {} when none is configured. Raises `WrongAddress`
+        when the base URL's path is wrong (see `_wrong_address`)."""
         try:
             data = self._get("accounts")
-        except NotFound:
+        except NotFound as exc:
+            if self._wrong_address(exc):
+                raise WrongAddress(links.display_url(self.base_url.rstrip("/")), exc.body) from exc
             return {}
         return data if isinstance(data, dict) else {}
+
+    def _wrong_address(self, not_found: NotFound) -> bool:
+        """Tell the vendor's "no accounts" 404 from a base URL with a wrong path.
+
+        `GET accounts` answers 404 when no account is configured, as the vendor's JSON error
+        `{"error": "...", "code": 404}`. A wrong path (`…/v1/wrong`) answers 404 too, but from
+        whatever serves unknown routes: usually not that JSON (an HTML or text page, another
+        shape), and sometimes that same JSON shape (a router with the API's error format, as
+        the emulator's "No route for …"). So: a 404 without the vendor's shape is a wrong
+        address; with it, probe `GET scheduler/available`, a route that answers whether or
+        not accounts are configured. A 404 there too means every request is "not found";
+        any other answer means the API is there and simply has no accounts.
+        """
+        if not _vendor_error(not_found.body, 404):
+            return True
+        try:
+            self.scheduler_available()
+        except NotFound:
+            return True
+        except ApiError:
+            return False  # the address answers, just not well right now
+        return False
 
     def account(self, email: str) -> dict[str, Any]:
         return self._get("accounts/" + quote(email, safe=""))

@@ -1,4 +1,4 @@
-"""Tokens as visitors paste them, seen from the sidebar (AppTest)."""
+"""Tokens as visitors paste them, and the API address, seen from the sidebar (AppTest)."""
 
 from __future__ import annotations
 
@@ -87,3 +87,34 @@ def test_a_configured_token_with_a_curly_quote_is_named_and_a_visitor_may_type_o
     assert app_env.token not in texts(at)
     assert at.text_input(key="conn_token"), "the visitor can still paste a token"
     assert not app_env.emulator.requests
+
+
+def test_a_plain_http_address_warns_that_the_token_travels_unencrypted(
+    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("USEAPI_TOKEN")  # demo: nothing is sent to that address
+    monkeypatch.setenv("USEAPI_BASE_URL", "http://user:pw@api.example.com/v1/ltxstudio")
+    at = app_env.app()
+    warnings = [str(w.value) for w in at.sidebar.warning]
+    assert any("http://api.example.com/v1/ltxstudio" in w for w in warnings), warnings
+    assert any("unencrypted" in w for w in warnings)
+    assert "user:pw" not in texts(at) + "".join(warnings)
+
+
+def test_a_loopback_http_address_gives_no_warning(app_env: AppEnv) -> None:
+    at = app_env.app()
+    assert app_env.base_url.startswith("http://127.0.0.1")
+    assert not at.sidebar.warning and not at.exception
+
+
+def test_a_wrong_api_path_is_named_as_such(
+    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = app_env.base_url.replace("/v1/ltxstudio", "/v1/wrong")
+    monkeypatch.setenv("USEAPI_BASE_URL", wrong)
+    at = app_env.app()
+    assert not at.exception
+    assert (
+        f"The API address {wrong} answered “not found” for every request; "
+        "check USEAPI_BASE_URL." in sidebar_errors(at)
+    )
