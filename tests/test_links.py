@@ -1,4 +1,4 @@
-"""Addresses: how a base URL is shown, and when the token would travel unencrypted."""
+"""Addresses: which links a visitor's browser may get, and how a base URL is shown."""
 
 from __future__ import annotations
 
@@ -7,10 +7,65 @@ import pytest
 from components.connection import Connection
 from components.form import curl_command, request_url
 from kontextlab import api
-from kontextlab.links import display_url, sends_token_unencrypted
+from kontextlab.links import browser_link, display_url, is_private_host, sends_token_unencrypted
 from kontextlab.payloads import CreateRequest
 
 TOKEN = "user:1234-r8SECRETtoken5678"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8799/_files/abc?exp=1&sig=2",  # the demo emulator
+        "http://localhost:8799/_files/abc",
+        "http://app.localhost/x.png",
+        "http://[::1]:8799/x.png",
+        "http://[::ffff:127.0.0.1]/x.png",
+        "http://10.1.2.3/x.png",
+        "http://172.16.0.9/x.png",
+        "http://192.168.1.20/x.png",
+        "http://169.254.169.254/latest/meta-data",
+        "http://100.64.0.1/x.png",
+        "http://0.0.0.0:8799/x.png",
+        "http://[fd00::1]/x.png",
+        "http://127.1/x.png",
+        "http://2130706433/x.png",
+        "http://0x7f.1/x.png",
+        "http://emulator:8799/x.png",
+        "http://printer.local/x.png",
+        "http://metadata.google.internal/x",
+        "https://user:pw@storage.example.com/x.png",
+        "javascript:alert(1)",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "file:///etc/passwd",
+        "ftp://storage.example.com/x.png",
+        "https://storage.example.com:notaport/x.png",
+        "http://[::1",
+        "",
+        None,
+    ],
+)
+def test_a_link_a_stranger_cannot_open_is_never_handed_out(url: str | None) -> None:
+    assert browser_link(url) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://storage.googleapis.com/ltx/out.png?X-Goog-Signature=abc",
+        "https://cdn.test/1.png",
+        "http://8.8.8.8/x.png",
+        "https://[2001:4860:4860::8888]/x.png",
+        "https://1.2.3.example.com/x.png",
+    ],
+)
+def test_a_public_link_is_handed_out_unchanged(url: str) -> None:
+    assert browser_link(url) == url
+
+
+def test_private_hosts() -> None:
+    assert is_private_host("127.0.0.1") and is_private_host("LOCALHOST.")
+    assert not is_private_host("api.useapi.net")
 
 
 @pytest.mark.parametrize(
