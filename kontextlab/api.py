@@ -1,8 +1,9 @@
 """The useapi.net LTX Studio client: one request funnel, typed errors, a safe retry policy.
 
 Retries: GETs are retried on connection errors, 429 and 5xx with jittered backoff inside a
-time budget, honouring Retry-After. A POST that creates a job spends credits and is never
-retried here; the caller may resubmit after a `Busy` (429), which proves no job was made.
+time budget, honouring Retry-After up to `LONGEST_WAIT` (a longer one gives up at once). A POST
+that creates a job spends credits and is never retried here; the caller may resubmit after a
+`Busy` (429), which proves no job was made. Downloads stop past `DOWNLOAD_LIMIT` bytes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ USER_AGENT = f"{APP_NAME}/{__version__} (+python-requests/{requests.__version__}
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+LONGEST_WAIT = 300.0  # seconds: a longer Retry-After is not slept through, the call gives up
+DOWNLOAD_LIMIT = 25 * 1024 * 1024  # bytes: no picture is this large; stop reading past it
+DOWNLOAD_CHUNK = 64 * 1024
+
+
+def wait_words(seconds: float) -> str:
+    """How long the server asked to wait, in words: "12 minutes", "3 hours"."""
+    minutes = round(seconds / 60)
+    if minutes < 120:
+        return f"{minutes} minutes"
+    return f"{round(seconds / 3600)} hours"
 
 
 # ---------------------------------------------------------------- errors
@@ -105,6 +117,21 @@ class Busy(ApiError):
         self.retry_after = retry_after
         self.executing_jobs = body.get("executingJobs", []) if isinstance(body, dict) else []
 
+    @property
+    def wait_too_long(self) -> bool:
+        """The server asked for a wait longer than anyone should sit through."""
+        return self.retry_after is not None and self.retry_after > LONGEST_WAIT
+
+    @property
+    def user_message(self) -> str:
+        if not self.wait_too_long:
+            return self.plain
+        return (
+            "All your LTX Studio accounts are busy, and the image service asked to wait "
+            f"{wait_words(self.retry_after or 0)} before trying again, which is too long to "
+            "wait here. Please try again later."
+        )
+
 
 class WrongAddress(ApiError):
     """The base URL answers "not found" for every request: its path is wrong."""
@@ -120,6 +147,22 @@ class WrongAddress(ApiError):
         return (
             f"The API address {self.address} answered “not found” for every request; "
             "check USEAPI_BASE_URL."
+        )
+
+
+class TooLarge(ApiError):
+    """A download stopped past the size limit (or announced more than it)."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"The file is larger than {limit} bytes.")
+        self.limit = limit
+
+    @property
+    def user_message(self) -> str:
+        megabytes = self.limit / 2**20
+        return (
+            f"The picture is larger than the {megabytes:g} MB the app accepts, so it was not "
+            "downloaded."
         )
 
 
@@ -358,9 +401,28 @@ def _vendor_error(body: Any, status: int) -> bool:
     return isinstance(body.get("error"), str) and body.get("code") == status
 
 
-def error_from_response(response: requests.Response) -> ApiError:
+def _read_at_most(response: requests.Response, limit: int) -> bytes:
+    """The body of a streamed response, refusing it before or while reading past `limit`."""
+    announced = response.headers.get("Content-Length", "").strip()
+    if announced.isdigit() and int(announced) > limit:
+        raise TooLarge(limit)
+    chunks, size = [], 0
     try:
-        body = response.json()
+        for chunk in response.iter_content(DOWNLOAD_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(limit)
+            chunks.append(chunk)
+    except requests.Timeout as exc:
+        raise Timeout(str(exc)) from exc
+    except requests.RequestException as exc:
+        raise NetworkError(str(exc)) from exc
+    return b"".join(chunks)
+
+
+def error_from_response(response: requests.Response, *, read_body: bool = True) -> ApiError:
+    try:
+        body = response.json() if read_body else None
     except ValueError:
         body = None
     message = body.get("error", "") if isinstance(body, dict) else ""
@@ -387,6 +449,7 @@ class Client:
         max_retries: int = 4,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        download_limit: int = DOWNLOAD_LIMIT,
     ):
         self.base_url = base_url.rstrip("/") + "/"
         pasted = tokens.read_token(token)
@@ -399,6 +462,7 @@ class Client:
         self.max_retries = max_retries
         self.backoff = backoff
         self.sleep = sleep
+        self.download_limit = download_limit
 
     def __repr__(self) -> str:  # never show the token
         return f"Client({self.base_url!r})"
@@ -430,8 +494,10 @@ class Client:
                 response = self.session.request(method, url, **kwargs)
                 if response.status_code < 400:
                     return response
-                error = error_from_response(response)
+                # A streamed download's error page is not read: it could be of any size.
+                error = error_from_response(response, read_body=not kwargs.get("stream"))
                 wait = _retry_after(response)
+                response.close()
             except requests.Timeout as exc:
                 error, wait = Timeout(str(exc), maybe_sent=not _never_sent(exc)), None
             except requests.ConnectionError as exc:
@@ -440,7 +506,7 @@ class Client:
                 error, wait = NetworkError(str(exc)), None
             retryable = isinstance(error, Timeout | NetworkError) or error.status in RETRY_STATUSES
             delay = wait if wait is not None else self._backoff(attempt)
-            if not (retry and retryable and attempt < self.max_retries):
+            if not (retry and retryable and attempt < self.max_retries) or delay > LONGEST_WAIT:
                 raise error
             # Count the waits too: an injected sleep does not move the clock.
             if max(time.monotonic() - start, slept) + delay > self.retry_budget:
@@ -599,12 +665,16 @@ class Client:
     # -- signed URLs (no token: they point at storage, not at the API)
 
     def download(self, url: str) -> tuple[bytes, str]:
-        """Fetch a signed asset URL. Returns (bytes, content type)."""
+        """Fetch a signed asset URL. Returns (bytes, content type). Raises `TooLarge` past
+        `download_limit` bytes, announced or read, whatever host the URL points at."""
         response = self._send(
             "GET",
             url,
             retry=True,
             timeout=(CONNECT_TIMEOUT, 60),
             headers={"User-Agent": USER_AGENT},
+            stream=True,
         )
-        return response.content, response.headers.get("Content-Type", "")
+        with response:
+            data = _read_at_most(response, self.download_limit)
+        return data, response.headers.get("Content-Type", "")
