@@ -37,7 +37,7 @@ TOKEN = "user:1234-r8SECRETtoken5678"
         "https://user:pw@storage.example.com/x.png",
         "javascript:alert(1)",
         "data:image/png;base64,iVBORw0KGgo=",
-        "file:///etc/passwd",
+        "file://server/share/out.png",
         "ftp://storage.example.com/x.png",
         "https://storage.example.com:notaport/x.png",
         "http://[::1",
