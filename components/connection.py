@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from components.visitor import visitor_id
-from kontextlab import api
+from kontextlab import api, links, tokens
 from kontextlab.accounts import account_key, account_secret
 from kontextlab.config import Settings, load_settings
 from kontextlab.history import HistoryStore
@@ -24,6 +24,11 @@ DEMO_BANNER = (
     "don't see them."
 )
 DEMO_JOB_SECONDS = 4.0
+SETTINGS_TOKEN = "The token in the app's settings (USEAPI_TOKEN)"
+UNENCRYPTED = (
+    "The API address {url} starts with http://, so the token would travel over the network "
+    "unencrypted. Use an https:// address in USEAPI_BASE_URL."
+)
 
 
 @dataclass
@@ -135,10 +140,19 @@ def _accounts(
 
 
 def _token_input(config: Settings) -> tuple[str | None, str]:
-    """The token to use and where it came from, rendered in the sidebar."""
+    """The token to use and where it came from, rendered in the sidebar.
+
+    Tokens are read as people paste them (kontextlab.tokens): invisible characters are
+    dropped; a token that still cannot be sent is explained here and not used."""
+    if links.sends_token_unencrypted(config.base_url):
+        st.sidebar.warning(UNENCRYPTED.format(url=links.display_url(config.base_url)))
     if config.token:
-        st.sidebar.caption("API token: configured in secrets.")
-        return config.token, "secrets"
+        configured = tokens.read_token(config.token, SETTINGS_TOKEN)
+        if configured.token:
+            st.sidebar.caption("API token: configured in secrets.")
+            return configured.token, "secrets"
+        if configured.problem:
+            st.sidebar.error(configured.problem, icon=":material/key_off:")
     typed = st.sidebar.text_input(
         "useapi.net API token",
         type="password",
@@ -146,7 +160,10 @@ def _token_input(config: Settings) -> tuple[str | None, str]:
         help="Kept only in this browser session. Leave empty to use the demo.",
         placeholder="Paste your token to use FLUX.1 Kontext",
     )
-    return (typed.strip() or None), "typed"
+    pasted = tokens.read_token(typed)
+    if pasted.problem:
+        st.sidebar.error(pasted.problem, icon=":material/key_off:")
+    return pasted.token, "typed"
 
 
 def _mode(source: str, demo: bool, config: Settings) -> Mode:

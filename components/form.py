@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.connection import Connection
 from kontextlab import payloads as p
+from kontextlab.links import display_url
 
 ASPECT_LABELS = {"16:9": "▭ 16:9 wide", "9:16": "▯ 9:16 tall", "1:1": "□ 1:1 square"}
 STYLE_DESCRIPTIONS = {
@@ -209,9 +210,15 @@ def set_errors(prefix: str, error: p.InvalidRequest | None) -> None:
     st.session_state[errors_key(prefix)] = errors
 
 
+def request_url(conn: Connection, request: p.CreateRequest | p.EditRequest) -> str:
+    """Where the request goes, without any `user:password@` written into the base URL."""
+    return f"{display_url(conn.base_url).rstrip('/')}/{request.endpoint}"
+
+
 def curl_command(conn: Connection, request: p.CreateRequest | p.EditRequest) -> str:
+    """The request as a curl command to copy; the token is always a placeholder."""
     body = json.dumps(conn.visible(request.payload()), ensure_ascii=False)
-    url = f"{conn.base_url}/{request.endpoint}"
+    url = request_url(conn, request)
     return (
         f"curl {shlex.quote(url)} \\\n  -H 'Authorization: Bearer <your token>' \\\n"
         f"  -H 'Content-Type: application/json' \\\n  -d {shlex.quote(body)}"
@@ -225,7 +232,7 @@ def show_request(conn: Connection, request: p.CreateRequest | p.EditRequest) -> 
         except p.InvalidRequest as exc:
             st.caption(f"Fix the form first: {exc}")
             return
-        st.caption(f"POST {conn.base_url}/{request.endpoint}")
+        st.caption(f"POST {request_url(conn, request)}")
         if request.seed is None:
             st.caption("With “Random”, a seed is drawn and added when you press the button.")
         st.json(conn.visible(payload))

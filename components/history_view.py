@@ -21,6 +21,7 @@ from kontextlab import payloads as p
 from kontextlab.history import KINDS, STATUSES, JobRecord
 from kontextlab.images import download_name, thumbnail
 from kontextlab.jobs import UNKNOWN
+from kontextlab.links import browser_link, display_url
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,8 @@ def display_frame(conn: Connection, frame: pd.DataFrame, now: datetime) -> pd.Da
     uris = _thumb_uris(conn, frame["id"].tolist())
     lost = frame["link_lost"]
     expires = frame["url_expires_at"]
-    valid = expires.notna() & (expires > now) & ~lost & frame["asset_url"].notna()
+    urls = frame["asset_url"]
+    valid = expires.notna() & (expires > now) & ~lost & urls.notna()
     return pd.DataFrame(
         {
             "picture": frame["id"].map(uris),
@@ -173,7 +175,7 @@ def display_frame(conn: Connection, frame: pd.DataFrame, now: datetime) -> pd.Da
             "status": frame["status"],
             "created": frame["created_at"].dt.tz_convert(local_tz()),
             "expires": [expires_label(e, x, now) for e, x in zip(expires, lost, strict=True)],
-            "link": frame["asset_url"].where(valid, None),
+            "link": [browser_link(u) if ok else None for u, ok in zip(urls, valid, strict=True)],
             "duration": frame["duration_s"].round(1),
         }
     )
@@ -294,7 +296,7 @@ def detail(conn: Connection, record: JobRecord) -> None:
         _actions(conn, record, image, picture)
     st.html(parameters_table(dataclasses.replace(record, request=conn.visible(record.request))))
     with st.expander("Exact request (JSON)"):
-        st.caption(f"POST {conn.base_url}/{ENDPOINTS.get(record.kind, '')}")
+        st.caption(f"POST {display_url(conn.base_url)}/{ENDPOINTS.get(record.kind, '')}")
         st.json(conn.visible(record.request))
 
 
@@ -303,8 +305,8 @@ def _picture(record: JobRecord, picture: bytes | None) -> None:
         st.image(picture, caption=record.prompt or None, width="stretch")
         if not record.link_valid():
             st.caption("The link has expired; this is the copy the app kept.")
-    elif record.link_valid():
-        st.image(record.asset_url, caption=record.prompt or None, width="stretch")
+    elif record.link_valid() and (url := browser_link(record.asset_url)):
+        st.image(url, caption=record.prompt or None, width="stretch")
     elif record.is_active:
         st.info(f"Still generating… {record.progress or 0:.0f}%")
     elif record.status not in ("failed", UNKNOWN):
@@ -416,8 +418,8 @@ def _download(record: JobRecord, image: bytes | None, picture: bytes | None) -> 
             icon=":material/download:",
             on_click="ignore",
         )
-    elif record.link_valid() and record.asset_url:
-        st.link_button("Open full image", record.asset_url, width="stretch")
+    elif record.link_valid() and (url := browser_link(record.asset_url)):
+        st.link_button("Open full image", url, width="stretch")
     elif picture:
         name = download_name(record.prompt, "image/jpeg", record.seed)
         st.download_button(

@@ -14,9 +14,13 @@ from kontextlab import payloads as p
 from kontextlab.history import ACTIVE_STATUSES, JobRecord
 from kontextlab.images import download_name
 from kontextlab.jobs import LOST_ANSWER_MESSAGE, UNKNOWN, UNKNOWN_HEADLINE
+from kontextlab.links import browser_link
 from kontextlab.visitors import LimitReached
 
 TICK_SECONDS = 0.25  # a finished job shows within a quarter of a second
+# A demo (or private-network) link points at the server's own address: a visitor's browser
+# cannot open it, so only the copy the app kept is shown.
+NO_COPY = "The app kept no copy of this picture, and its link cannot be opened from here."
 
 
 REFUSAL = "_refusal"  # a sentence saying why the last click sent nothing
@@ -193,8 +197,10 @@ def result_card(
     picture = _picture(record, large) if image else None
     if picture:
         st.image(picture, caption=record.prompt, width="stretch" if large else 320)
-    elif image and record.link_valid():
-        st.image(record.asset_url, caption=record.prompt)
+    elif image and record.link_valid() and (url := browser_link(record.asset_url)):
+        st.image(url, caption=record.prompt)
+    elif image:
+        st.info(NO_COPY)
     st.caption(f"{settings_line(record)} · {link_status(record)}")
     if record.message:
         st.caption(record.message)
@@ -279,8 +285,8 @@ def _card_actions(conn: Connection, record: JobRecord, key: str) -> None:
             file_name=download_name(record.prompt, record.mime_type, record.seed),
             icon=":material/download:",
         )
-    elif record.link_valid() and record.asset_url:
-        row.link_button("Open full image", record.asset_url, icon=":material/open_in_new:")
+    elif record.link_valid() and (url := browser_link(record.asset_url)):
+        row.link_button("Open full image", url, icon=":material/open_in_new:")
     row.button(
         "Edit this",
         key=f"{key}_edit",

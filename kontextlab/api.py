@@ -1,8 +1,9 @@
 """The useapi.net LTX Studio client: one request funnel, typed errors, a safe retry policy.
 
 Retries: GETs are retried on connection errors, 429 and 5xx with jittered backoff inside a
-time budget, honouring Retry-After. A POST that creates a job spends credits and is never
-retried here; the caller may resubmit after a `Busy` (429), which proves no job was made.
+time budget, honouring Retry-After up to `LONGEST_WAIT` (a longer one gives up at once). A POST
+that creates a job spends credits and is never retried here; the caller may resubmit after a
+`Busy` (429), which proves no job was made. Downloads stop past `DOWNLOAD_LIMIT` bytes.
 """
 
 from __future__ import annotations
@@ -21,13 +22,24 @@ from urllib.parse import quote
 import requests
 import urllib3
 
-from kontextlab import APP_NAME, __version__
+from kontextlab import APP_NAME, __version__, links, tokens
 from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
 
 USER_AGENT = f"{APP_NAME}/{__version__} (+python-requests/{requests.__version__})"
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+LONGEST_WAIT = 300.0  # seconds: a longer Retry-After is not slept through, the call gives up
+DOWNLOAD_LIMIT = 25 * 1024 * 1024  # bytes: no picture is this large; stop reading past it
+DOWNLOAD_CHUNK = 64 * 1024
+
+
+def wait_words(seconds: float) -> str:
+    """How long the server asked to wait, in words: "12 minutes", "3 hours"."""
+    minutes = round(seconds / 60)
+    if minutes < 120:
+        return f"{minutes} minutes"
+    return f"{round(seconds / 3600)} hours"
 
 
 # ---------------------------------------------------------------- errors
@@ -66,6 +78,15 @@ class Unauthorized(ApiError):
     plain = "The API token was not accepted. Check the token in the sidebar or in the secrets."
 
 
+class BadToken(Unauthorized):
+    """The token has a character no token can have; nothing was sent. Its sentence names the
+    character and where it is, never the token."""
+
+    @property
+    def user_message(self) -> str:
+        return self.message or self.plain
+
+
 class PaymentRequired(ApiError):
     status = 402
     plain = "Your useapi.net account is out of credits or has no active subscription."
@@ -95,6 +116,54 @@ class Busy(ApiError):
         super().__init__(message, status, body)
         self.retry_after = retry_after
         self.executing_jobs = body.get("executingJobs", []) if isinstance(body, dict) else []
+
+    @property
+    def wait_too_long(self) -> bool:
+        """The server asked for a wait longer than anyone should sit through."""
+        return self.retry_after is not None and self.retry_after > LONGEST_WAIT
+
+    @property
+    def user_message(self) -> str:
+        if not self.wait_too_long:
+            return self.plain
+        return (
+            "All your LTX Studio accounts are busy, and the image service asked to wait "
+            f"{wait_words(self.retry_after or 0)} before trying again, which is too long to "
+            "wait here. Please try again later."
+        )
+
+
+class WrongAddress(ApiError):
+    """The base URL answers "not found" for every request: its path is wrong."""
+
+    status = 404
+
+    def __init__(self, address: str, body: Any = None):
+        super().__init__(f"Every request to {address} answered 404.", 404, body)
+        self.address = address
+
+    @property
+    def user_message(self) -> str:
+        return (
+            f"The API address {self.address} answered “not found” for every request; "
+            "check USEAPI_BASE_URL."
+        )
+
+
+class TooLarge(ApiError):
+    """A download stopped past the size limit (or announced more than it)."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"The file is larger than {limit} bytes.")
+        self.limit = limit
+
+    @property
+    def user_message(self) -> str:
+        megabytes = self.limit / 2**20
+        return (
+            f"The picture is larger than the {megabytes:g} MB the app accepts, so it was not "
+            "downloaded."
+        )
 
 
 class ServerError(ApiError):
@@ -325,9 +394,35 @@ def _never_sent(exc: requests.RequestException) -> bool:
     return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
-def error_from_response(response: requests.Response) -> ApiError:
+def _vendor_error(body: Any, status: int) -> bool:
+    """True for the vendor's error body: `{"error": "<message>", "code": <status>}`."""
+    if not isinstance(body, dict):
+        return False
+    return isinstance(body.get("error"), str) and body.get("code") == status
+
+
+def _read_at_most(response: requests.Response, limit: int) -> bytes:
+    """The body of a streamed response, refusing it before or while reading past `limit`."""
+    announced = response.headers.get("Content-Length", "").strip()
+    if announced.isdigit() and int(announced) > limit:
+        raise TooLarge(limit)
+    chunks, size = [], 0
     try:
-        body = response.json()
+        for chunk in response.iter_content(DOWNLOAD_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(limit)
+            chunks.append(chunk)
+    except requests.Timeout as exc:
+        raise Timeout(str(exc)) from exc
+    except requests.RequestException as exc:
+        raise NetworkError(str(exc)) from exc
+    return b"".join(chunks)
+
+
+def error_from_response(response: requests.Response, *, read_body: bool = True) -> ApiError:
+    try:
+        body = response.json() if read_body else None
     except ValueError:
         body = None
     message = body.get("error", "") if isinstance(body, dict) else ""
@@ -354,15 +449,20 @@ class Client:
         max_retries: int = 4,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        download_limit: int = DOWNLOAD_LIMIT,
     ):
         self.base_url = base_url.rstrip("/") + "/"
-        self._token = token
+        pasted = tokens.read_token(token)
+        # A refused token is never put in a header: requests would raise UnicodeEncodeError.
+        self._token = pasted.token or ""
+        self._token_problem = pasted.problem
         self.session = session or requests.Session()
         self.timeout = timeout
         self.retry_budget = retry_budget
         self.max_retries = max_retries
         self.backoff = backoff
         self.sleep = sleep
+        self.download_limit = download_limit
 
     def __repr__(self) -> str:  # never show the token
         return f"Client({self.base_url!r})"
@@ -378,6 +478,8 @@ class Client:
         read_timeout: float | None = None,
         **kwargs: Any,
     ) -> requests.Response:
+        if self._token_problem:
+            raise BadToken(self._token_problem)
         headers = {"Authorization": f"Bearer {self._token}", "User-Agent": USER_AGENT}
         headers.update(kwargs.pop("headers", {}))
         timeout = (self.timeout[0], read_timeout or self.timeout[1])
@@ -392,8 +494,10 @@ class Client:
                 response = self.session.request(method, url, **kwargs)
                 if response.status_code < 400:
                     return response
-                error = error_from_response(response)
+                # A streamed download's error page is not read: it could be of any size.
+                error = error_from_response(response, read_body=not kwargs.get("stream"))
                 wait = _retry_after(response)
+                response.close()
             except requests.Timeout as exc:
                 error, wait = Timeout(str(exc), maybe_sent=not _never_sent(exc)), None
             except requests.ConnectionError as exc:
@@ -402,7 +506,7 @@ class Client:
                 error, wait = NetworkError(str(exc)), None
             retryable = isinstance(error, Timeout | NetworkError) or error.status in RETRY_STATUSES
             delay = wait if wait is not None else self._backoff(attempt)
-            if not (retry and retryable and attempt < self.max_retries):
+            if not (retry and retryable and attempt < self.max_retries) or delay > LONGEST_WAIT:
                 raise error
             # Count the waits too: an injected sleep does not move the clock.
             if max(time.monotonic() - start, slept) + delay > self.retry_budget:
@@ -507,11 +611,37 @@ class Client:
     # -- accounts and scheduler
 
     def accounts(self) -> dict[str, dict[str, Any]]:
+        """The configured accounts by email; {} when none is configured. Raises `WrongAddress`
+        when the base URL's path is wrong (see `_wrong_address`)."""
         try:
             data = self._get("accounts")
-        except NotFound:
+        except NotFound as exc:
+            if self._wrong_address(exc):
+                raise WrongAddress(links.display_url(self.base_url.rstrip("/")), exc.body) from exc
             return {}
         return data if isinstance(data, dict) else {}
+
+    def _wrong_address(self, not_found: NotFound) -> bool:
+        """Tell the vendor's "no accounts" 404 from a base URL with a wrong path.
+
+        `GET accounts` answers 404 when no account is configured, as the vendor's JSON error
+        `{"error": "...", "code": 404}`. A wrong path (`…/v1/wrong`) answers 404 too, but from
+        whatever serves unknown routes: usually not that JSON (an HTML or text page, another
+        shape), and sometimes that same JSON shape (a router with the API's error format, as
+        the emulator's "No route for …"). So: a 404 without the vendor's shape is a wrong
+        address; with it, probe `GET scheduler/available`, a route that answers whether or
+        not accounts are configured. A 404 there too means every request is "not found";
+        any other answer means the API is there and simply has no accounts.
+        """
+        if not _vendor_error(not_found.body, 404):
+            return True
+        try:
+            self.scheduler_available()
+        except NotFound:
+            return True
+        except ApiError:
+            return False  # the address answers, just not well right now
+        return False
 
     def account(self, email: str) -> dict[str, Any]:
         return self._get("accounts/" + quote(email, safe=""))
@@ -535,12 +665,16 @@ class Client:
     # -- signed URLs (no token: they point at storage, not at the API)
 
     def download(self, url: str) -> tuple[bytes, str]:
-        """Fetch a signed asset URL. Returns (bytes, content type)."""
+        """Fetch a signed asset URL. Returns (bytes, content type). Raises `TooLarge` past
+        `download_limit` bytes, announced or read, whatever host the URL points at."""
         response = self._send(
             "GET",
             url,
             retry=True,
             timeout=(CONNECT_TIMEOUT, 60),
             headers={"User-Agent": USER_AGENT},
+            stream=True,
         )
-        return response.content, response.headers.get("Content-Type", "")
+        with response:
+            data = _read_at_most(response, self.download_limit)
+        return data, response.headers.get("Content-Type", "")

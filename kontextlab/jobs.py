@@ -293,7 +293,7 @@ class JobRunner:
             try:
                 return client.submit(request)
             except api.Busy as exc:
-                if attempt == self.settings.busy_retries:
+                if attempt == self.settings.busy_retries or exc.wait_too_long:
                     raise
                 wait = exc.retry_after if exc.retry_after is not None else self.settings.busy_wait
                 self._save(row_id, message=f"All accounts are busy; trying again in {wait:.0f} s.")

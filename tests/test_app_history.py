@@ -159,7 +159,7 @@ def check_mixed_history(app_env: AppEnv) -> None:
         "create",
     )
     assert fox["picture"].startswith("data:image/jpeg;base64,")
-    assert fox["link"].startswith(app_env.base_url.split("/v1")[0])
+    assert pd.isna(fox["link"]), "a loopback link never reaches a visitor's browser"
     assert fox["expires"] == "in 60 min" and fox["aspect ratio"] == "16:9"
     assert fox["duration"] > 0 and fox["created"].tzinfo is not None
     failed = row_of(at, "A forbidden picture")
