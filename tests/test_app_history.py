@@ -415,10 +415,22 @@ def made_elsewhere(env: AppEnv, *prompts: str) -> None:
         )
 
 
+def team_of(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> AppEnv:
+    """The same app as a team history: the deployer's token, shared on purpose."""
+    monkeypatch.setenv("KONTEXTLAB_SHARED_HISTORY", "true")
+    return AppEnv(env.emulator, env.base_url, env.db_url, env.token, typed=True)
+
+
+def test_sync_is_not_offered_to_visitors_of_a_deployers_token(app_env: AppEnv) -> None:
+    at = app_env.app(HISTORY)
+    assert "Sync from account" not in [b.label for b in at.button]
+
+
 def test_sync_from_account_brings_back_every_page(
     app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(history_view, "SYNC_PAGE_LIMIT", 2)
+    app_env = team_of(app_env, monkeypatch)  # sync pulls the whole account: a team's
     made_elsewhere(app_env, "One", "Two", "Three")
     make_job(app_env, "Made here")
     at = app_env.app(HISTORY)
@@ -432,8 +444,8 @@ def test_sync_from_account_brings_back_every_page(
     assert len(rows(at)) == 4
 
 
-def test_sync_failure_is_a_sentence(app_env: AppEnv) -> None:
-    at = app_env.app(HISTORY)
+def test_sync_failure_is_a_sentence(app_env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = team_of(app_env, monkeypatch).app(HISTORY)
     app_env.emulator.faults.add("GET assets/", kind="status", status=401, count=1)
     click(at, "Sync from account")
     assert "Sync stopped" in notice(at) and "token" in notice(at)

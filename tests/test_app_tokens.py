@@ -41,7 +41,7 @@ def test_a_token_pasted_with_invisible_characters_generates_a_picture(
     assert not at.exception and not sidebar_errors(at)
     assert "Demo mode" not in texts(at)
     generate(at, "A lantern in the fog")
-    second = AppEnv(app_env.emulator, app_env.base_url, app_env.db_url, SECOND_TOKEN)
+    second = AppEnv(app_env.emulator, app_env.base_url, app_env.db_url, SECOND_TOKEN, typed=True)
     second.wait_idle()
     at.run()
     record = second.latest("create")
