@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 import requests
+import sqlalchemy as sa
 from playwright.sync_api import Browser, Locator, Page, Playwright, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from kontextlab.history import HistoryStore, JobRecord, jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -265,3 +268,28 @@ def select_table_row(page: Page, index: int, row_height: int = 56, header: int =
     box = grid.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + 16, box["y"] + header + row_height * index + row_height / 2)
+
+
+# ---------------------------------------------------------------- what the server recorded
+
+
+def stored_rows(server: AppServer, kind: str | None = None) -> list[JobRecord]:
+    """Every job the server recorded, newest first, whichever visitor made it: browsers keep
+    random visitor ids, so a test reads the whole table rather than one scope."""
+    store = HistoryStore(server.env["KONTEXTLAB_DATABASE_URL"])
+    query = sa.select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id)
+    if kind:
+        query = query.where(jobs.c.kind == kind)
+    try:
+        with store.engine.connect() as conn:
+            return [JobRecord.from_row(r) for r in conn.execute(query).mappings()]
+    finally:
+        store.close()
+
+
+def stored_image(server: AppServer, record: JobRecord) -> bytes | None:
+    store = HistoryStore(server.env["KONTEXTLAB_DATABASE_URL"])
+    try:
+        return store.image(record.id, record.account_key)
+    finally:
+        store.close()

@@ -19,13 +19,14 @@ from browser_support import (
     open_page,
     pick_option,
     result_image,
+    stored_image,
+    stored_rows,
     wait_idle,
 )
 from playwright.sync_api import Page, expect
 
-from kontextlab.accounts import account_key
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
-from kontextlab.history import HistoryStore, JobRecord
+from kontextlab.history import JobRecord
 
 pytestmark = pytest.mark.browser
 
@@ -33,16 +34,12 @@ CREATE = "images/flux-create"
 SEED = re.compile(r"seed (\d+)")
 
 
-def store_of(server: AppServer) -> HistoryStore:
-    return HistoryStore(server.env["KONTEXTLAB_DATABASE_URL"])
-
-
 def rows(server: AppServer, kind: str) -> list[JobRecord]:
-    return store_of(server).list(account_key(DEMO_TOKEN), kinds=[kind])
+    return stored_rows(server, kind)
 
 
 def image_of(server: AppServer, record: JobRecord) -> bytes:
-    data = store_of(server).image(record.id, account_key(DEMO_TOKEN))
+    data = stored_image(server, record)
     assert data, f"no picture kept for {record.prompt!r}"
     return data
 
@@ -138,7 +135,10 @@ def test_a_restart_during_the_create_post_finds_the_job_with_one_post(
     (row,) = rows(first, "create")
     assert row.job_id is None and row.status == "queued", "the answer never arrived"
 
-    again = AppServer(first.workdir, first.env).start()
+    again = AppServer(first.workdir, first.env)
+    again.port = first.port  # same address, so the browser is the same visitor
+    again.log_path = first.workdir / "streamlit-restarted.log"
+    again.start()
     try:
         open_page(page, again.url)
         expect_image_loaded(result_image(page, prompt), timeout=60_000)

@@ -15,22 +15,17 @@ from browser_support import (
     open_page,
     pick_option,
     result_image,
+    stored_rows,
     wait_idle,
 )
 from playwright.sync_api import Page, expect
 
-from kontextlab.accounts import account_key
-from kontextlab.emulator import DEMO_TOKEN, Emulator
-from kontextlab.history import HistoryStore
+from kontextlab.emulator import Emulator
 from kontextlab.jobs import UNKNOWN_HEADLINE
 
 pytestmark = pytest.mark.browser
 
 CREATE = "images/flux-create"
-
-
-def store_of(server: AppServer) -> HistoryStore:
-    return HistoryStore(server.env["KONTEXTLAB_DATABASE_URL"])
 
 
 def failure_card(page: Page, prompt: str):
@@ -64,7 +59,7 @@ def test_refusals_and_server_trouble_end_in_plain_sentences_and_nothing_is_resen
 
     # A POST spends credits: each click sent exactly one, none was retried by itself.
     assert emulator.calls(CREATE, "POST") == 4
-    rows = store_of(api_server).list(account_key(DEMO_TOKEN))
+    rows = stored_rows(api_server)
     assert [r.status for r in rows] == ["unknown"] * 3 + ["failed"]
     assert all(r.message and "\n" not in r.message for r in rows)
 
@@ -73,7 +68,7 @@ def test_refusals_and_server_trouble_end_in_plain_sentences_and_nothing_is_resen
     generate(page, "a lighthouse after the storm")
     expect_image_loaded(result_image(page, "a lighthouse after the storm"))
     assert emulator.calls("assets/{jobId}", "GET") >= 4
-    statuses = sorted(r.status for r in store_of(api_server).list(account_key(DEMO_TOKEN)))
+    statuses = sorted(r.status for r in stored_rows(api_server))
     assert statuses == ["completed", "failed", "unknown", "unknown", "unknown"]
     no_exceptions(page)
 
@@ -95,6 +90,6 @@ def test_a_job_survives_clicks_and_page_switches(
     wait_idle(page)
     no_exceptions(page)
     assert emulator.calls(CREATE, "POST") == 1
-    (row,) = store_of(api_server).list(account_key(DEMO_TOKEN))
+    (row,) = stored_rows(api_server)
     assert row.status == "completed"
     assert row.prompt == prompt

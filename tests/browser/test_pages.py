@@ -64,6 +64,8 @@ def populated_server(
         open_page(page, server.url + path)
         screenshot(page, f"empty-{name}-wide")
     populate(page, server.url)
+    # The same visitor comes back in each test: their browser keeps the visitor id.
+    server.storage_state = context.storage_state()  # type: ignore[attr-defined]
     context.close()
     yield server
     server.stop()
@@ -84,7 +86,10 @@ def horizontal_overflow(page: Page) -> int:
 def test_every_page_renders_without_exceptions(
     browser: Browser, populated_server: AppServer, name: str, size: str
 ) -> None:
-    context = browser.new_context(viewport=SIZES[size])
+    context = browser.new_context(
+        viewport=SIZES[size],
+        storage_state=populated_server.storage_state,  # type: ignore[attr-defined]
+    )
     page = context.new_page()
     try:
         open_page(page, populated_server.url + PAGES[name])
