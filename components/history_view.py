@@ -17,7 +17,7 @@ from components.connection import Connection
 from components.fmt import humanize_delta, local_time, local_tz, short
 from kontextlab import api
 from kontextlab import payloads as p
-from kontextlab.history import KINDS, STATUSES, JobRecord
+from kontextlab.history import KINDS, STATUSES, ImportResult, JobRecord
 from kontextlab.images import download_name, thumbnail
 from kontextlab.jobs import UNKNOWN
 
@@ -595,7 +595,7 @@ def _import(conn: Connection) -> None:
     if upload is None:
         return
     try:
-        count = connection.store().import_json(conn.account_key, upload.getvalue().decode())
+        result = connection.store().import_json(conn.account_key, upload.getvalue().decode())
     except UnicodeDecodeError:
         notify("That file could not be imported: it is not a text file.", "error")
     except ValueError as exc:
@@ -605,7 +605,22 @@ def _import(conn: Connection) -> None:
         notify("That file could not be imported: the history could not be saved.", "error")
     else:
         reset_table()
-        notify(f"Imported {count:,} new {'job' if count == 1 else 'jobs'}.", "success")
+        nothing_usable = result.skipped and not (result.imported or result.already)
+        notify(import_summary(result), "error" if nothing_usable else "success")
+
+
+def import_summary(result: ImportResult) -> str:
+    """E.g. "Imported 3 new jobs; skipped 2 that could not be read. 1 was already in your
+    history." """
+    noun = "job" if result.imported == 1 else "jobs"
+    text = f"Imported {result.imported:,} new {noun}"
+    if result.skipped:
+        text += f"; skipped {result.skipped:,} that could not be read"
+    text += "."
+    if result.already:
+        verb = "was" if result.already == 1 else "were"
+        text += f" {result.already:,} {verb} already in your history."
+    return text
 
 
 def _export_buttons(conn: Connection, chosen: dict[str, Any], total: int) -> None:
