@@ -689,10 +689,12 @@ class HistoryStore:
         return json.dumps(document, ensure_ascii=False, indent=1)
 
     def export_csv(self, account_key: str, **filters: Any) -> str:
+        """The table as CSV. A text cell a spreadsheet would run as a formula starts with '.
+        Lines end in CRLF, so that a cell holding a lone carriage return is quoted too."""
         frame = self.dataframe(account_key, order="oldest", **filters)
         for column in ("created_at", "completed_at", "url_expires_at"):
             frame[column] = frame[column].map(lambda v: v.isoformat() if pd.notna(v) else "")
-        return frame.to_csv(index=False)
+        return _defuse_formulas(frame).to_csv(index=False, lineterminator="\r\n")
 
     def import_json(self, account_key: str, text: str) -> ImportResult:
         """Merge an export into this account's history, skipping jobs already present (same
@@ -1202,3 +1204,22 @@ def _settle_status(row: dict[str, Any], status: Any) -> None:
     elif row["status"] in (*ACTIVE_STATUSES, "unknown"):
         # Following it would poll or search the account for every such record in the file.
         row.update(status="failed", message=IMPORTED_RUNNING, error_kind="import")
+
+
+# ---------------------------------------------------------------- helpers: CSV export
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, with a ' in front (shown as text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):  # numbers and flags stay as they are
+            frame[column] = frame[column].map(_defuse, na_action="ignore")
+    return frame
