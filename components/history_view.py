@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import connection, jobs_view
+from components import connection, jobs_view, safe
 from components.connection import Connection
 from components.fmt import humanize_delta, local_time, local_tz, short
 from kontextlab import api
@@ -20,6 +20,7 @@ from kontextlab import payloads as p
 from kontextlab.history import KINDS, STATUSES, ImportResult, JobRecord
 from kontextlab.images import download_name, thumbnail
 from kontextlab.jobs import UNKNOWN
+from kontextlab.untrusted import web_url
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +283,9 @@ def detail(conn: Connection, record: JobRecord) -> None:
     close.button("Close", key="history_close", on_click=_close, icon=":material/close:")
     left, right = st.columns([3, 2], gap="large")
     image = store.image(record.id, conn.account_key)
-    picture = image or store.thumbnail(record.id, conn.account_key)
+    picture = image
+    if not (image and safe.can_show(image)):  # the thumbnail, when the image cannot be shown
+        picture = safe.first_showable(store.thumbnail(record.id, conn.account_key), image)
     with left:
         _picture(record, picture)
     with right:
@@ -299,11 +302,11 @@ def detail(conn: Connection, record: JobRecord) -> None:
 
 def _picture(record: JobRecord, picture: bytes | None) -> None:
     if picture:
-        st.image(picture, caption=record.prompt or None, width="stretch")
-        if not record.link_valid():
+        drawn = safe.picture(picture, caption=record.prompt, width="stretch")
+        if drawn and not record.link_valid():
             st.caption("The link has expired; this is the copy the app kept.")
-    elif record.link_valid():
-        st.image(record.asset_url, caption=record.prompt or None, width="stretch")
+    elif record.link_valid() and web_url(record.asset_url):
+        safe.web_picture(record.asset_url, caption=record.prompt, width="stretch")
     elif record.is_active:
         st.info(f"Still generating… {record.progress or 0:.0f}%")
     elif record.status not in ("failed", UNKNOWN):
@@ -415,7 +418,7 @@ def _download(record: JobRecord, image: bytes | None, picture: bytes | None) -> 
             icon=":material/download:",
             on_click="ignore",
         )
-    elif record.link_valid() and record.asset_url:
+    elif record.link_valid() and web_url(record.asset_url):
         st.link_button("Open full image", record.asset_url, width="stretch")
     elif picture:
         name = download_name(record.prompt, "image/jpeg", record.seed)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components import connection, form
+from components import connection, form, safe
 from components.connection import Connection
 from components.fmt import humanize_delta, short
 from components.reference import choose_result
@@ -14,6 +14,7 @@ from kontextlab import payloads as p
 from kontextlab.history import ACTIVE_STATUSES, JobRecord
 from kontextlab.images import download_name
 from kontextlab.jobs import LOST_ANSWER_MESSAGE, UNKNOWN, UNKNOWN_HEADLINE
+from kontextlab.untrusted import web_url
 
 TICK_SECONDS = 0.25  # a finished job shows within a quarter of a second
 
@@ -99,10 +100,13 @@ def in_flight_panel(conn: Connection, kinds: list[str]) -> None:
 
 
 def _picture(record: JobRecord, large: bool) -> bytes | None:
-    """The full image for the big card; the small stored thumbnail is enough for the others."""
+    """The full image for the big card (its thumbnail when the image cannot be shown); the
+    small stored thumbnail is enough for the others."""
     store = connection.store()
     full = store.image(record.id, record.account_key) if large else None
-    return full or store.thumbnail(record.id, record.account_key)
+    if full and safe.can_show(full):
+        return full
+    return safe.first_showable(store.thumbnail(record.id, record.account_key), full)
 
 
 def settings_line(record: JobRecord) -> str:
@@ -159,9 +163,9 @@ def result_card(
         return
     picture = _picture(record, large) if image else None
     if picture:
-        st.image(picture, caption=record.prompt, width="stretch" if large else 320)
+        safe.picture(picture, caption=record.prompt, width="stretch" if large else 320)
     elif image and record.link_valid():
-        st.image(record.asset_url, caption=record.prompt)
+        safe.web_picture(record.asset_url, caption=record.prompt)
     st.caption(f"{settings_line(record)} · {link_status(record)}")
     if record.message:
         st.caption(record.message)
@@ -246,7 +250,7 @@ def _card_actions(conn: Connection, record: JobRecord, key: str) -> None:
             file_name=download_name(record.prompt, record.mime_type, record.seed),
             icon=":material/download:",
         )
-    elif record.link_valid() and record.asset_url:
+    elif record.link_valid() and web_url(record.asset_url):
         row.link_button("Open full image", record.asset_url, icon=":material/open_in_new:")
     row.button(
         "Edit this",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components import connection
+from components import connection, safe
 from components.connection import Connection
 from components.fmt import local_time, short
 from kontextlab import api
@@ -148,6 +148,6 @@ def reference_picker(
         ref = _from_results(prefix, conn)
     else:
         ref = None
-    if ref and ref.preview:
-        st.image(ref.preview, width=220)
+    if ref:
+        safe.picture(ref.preview, width=220)
     return ref

@@ -1,11 +1,19 @@
-"""Hostile input on the pages, driven by AppTest: a history file full of bad records."""
+"""Hostile input on the pages, driven by AppTest: a history file full of bad records, stored
+pictures that are not pictures, stored links that are not web addresses."""
 
 from __future__ import annotations
 
+import builtins
+import io
 import json
+from datetime import UTC, datetime, timedelta
 
-from apptest_support import AppEnv, app_env  # noqa: F401
+import pytest
+from apptest_support import AppEnv, app_env, texts  # noqa: F401
+from PIL import Image
 from streamlit.testing.v1 import AppTest
+
+from components import safe
 
 HISTORY = "pages/history.py"
 
@@ -35,3 +43,119 @@ def test_an_import_says_how_many_records_were_skipped(app_env: AppEnv) -> None:
         "1 was already in your history." in notice(at)
     )
     assert not at.exception
+
+
+# ---------------------------------------------------------------- pictures that are not pictures
+
+GARBAGE = b"<html>this is not a picture</html>"
+
+
+def bomb() -> bytes:
+    """48 megapixels in a few kilobytes: over the app's pixel limit."""
+    out = io.BytesIO()
+    Image.new("1", (8000, 6000), 0).save(out, format="PNG")
+    return out.getvalue()
+
+
+def jpeg(size: tuple[int, int] = (320, 180)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 200)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def planted(env: AppEnv, prompt: str, *, kind: str = "create", parent: str | None = None,
+            **blobs: object) -> str:  # fmt: skip
+    """A finished job as the store keeps it, with whatever bytes a test wants as pictures."""
+    request = {"prompt": prompt, "seed": 5}
+    if kind == "edit":
+        request["referenceAssetId"] = "file-parent"
+    rid = env.store.add_job(account_key=env.key, kind=kind, request=request, parent_id=parent)
+    env.store.update_job(
+        rid,
+        status="completed",
+        job_id=f"job-{rid}",
+        file_id=f"file-{rid}",
+        mime_type="image/png",
+        width=1344,
+        height=768,
+        **blobs,
+    )
+    return rid
+
+
+def select(at: AppTest, prompt: str) -> None:
+    table = at.dataframe[0]
+    index = list(table.value["prompt"]).index(prompt)
+    at.session_state[table.key] = {"selection": {"rows": [index], "columns": [], "cells": []}}
+    at.run()
+
+
+def broken_notes(at: AppTest) -> int:
+    return [c.value for c in at.caption].count(safe.BROKEN_PICTURE)
+
+
+@pytest.mark.parametrize("bad", [GARBAGE, bomb()], ids=["garbage", "bomb"])
+def test_a_stored_picture_that_is_not_one_never_stops_a_page(app_env: AppEnv, bad: bytes) -> None:
+    root = planted(app_env, "A broken original", thumbnail=bad, image=bad)
+    edit = planted(app_env, "A broken edit", kind="edit", parent=root, thumbnail=bad, image=bad)
+
+    at = app_env.app()  # Create: the result card
+    assert not at.exception
+    assert broken_notes(at) >= 1 and "A broken original" in texts(at)
+    assert not at.image
+
+    at.switch_page("pages/edit.py")  # Edit: the picked source, before and after, lineage, card
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="edit_ref_row").value == edit
+    assert broken_notes(at) >= 3 and "Lineage" in [s.value for s in at.subheader]
+    assert not at.image
+
+    at.switch_page("pages/history.py")  # History: the detail still offers every action
+    at.run()
+    select(at, "A broken edit")
+    assert not at.exception
+    assert broken_notes(at) == 1 and "Delete this job from your history?" in texts(at)
+    [delete] = [b for b in at.button if b.label == "Yes, delete it"]
+    delete.click()
+    at.run()
+    assert not at.exception
+    assert app_env.store.get(edit, app_env.key) is None
+    assert list(at.dataframe[0].value["prompt"]) == ["A broken original"]
+
+
+def test_a_broken_full_image_falls_back_to_its_thumbnail(app_env: AppEnv) -> None:
+    rid = planted(app_env, "Half broken", thumbnail=jpeg(), image=GARBAGE)
+    at = app_env.app()
+    assert not at.exception and broken_notes(at) == 0
+    assert len(at.image) == 1 and "Half broken" in at.image[0].captions
+    at.switch_page("pages/history.py")
+    at.run()
+    select(at, "Half broken")
+    assert not at.exception and broken_notes(at) == 0 and len(at.image) == 1
+    assert app_env.store.get(rid, app_env.key) is not None
+
+
+def test_a_stored_link_that_is_a_server_path_is_never_opened(
+    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def watching_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    rid = planted(app_env, "A sneaky link")
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    app_env.store.update_job(rid, asset_url="/etc/hostname", url_expires_at=soon)
+    monkeypatch.setattr(builtins, "open", watching_open)
+    at = app_env.app()
+    at.switch_page("pages/history.py")
+    at.run()
+    select(at, "A sneaky link")
+    monkeypatch.undo()
+    assert not at.exception
+    assert "/etc/hostname" not in opened
+    assert not at.image and "No picture was kept for this job." in texts(at)
+    assert "Open full image" not in [b.label for b in at.get("link_button")]
