@@ -17,10 +17,10 @@ from components.connection import Connection
 from components.fmt import humanize_delta, local_time, local_tz, short
 from kontextlab import api
 from kontextlab import payloads as p
-from kontextlab.history import KINDS, STATUSES, ImportResult, JobRecord
+from kontextlab.history import KINDS, STATUSES, ImportResult, JobRecord, NotAnExport
 from kontextlab.images import download_name, thumbnail
 from kontextlab.jobs import UNKNOWN
-from kontextlab.untrusted import web_url
+from kontextlab.untrusted import plain, web_url
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +292,7 @@ def detail(conn: Connection, record: JobRecord) -> None:
         if record.status == UNKNOWN:
             jobs_view.unknown_panel(conn, record, f"history_{record.id}")
         elif record.message:
-            (st.error if record.status == "failed" else st.caption)(record.message)
+            (st.error if record.status == "failed" else st.caption)(plain(record.message))
         _actions(conn, record, image, picture)
     st.html(parameters_table(record))
     with st.expander("Exact request (JSON)"):
@@ -401,7 +401,7 @@ def _delete(conn: Connection, record: JobRecord) -> None:
     connection.store().delete(record.id, conn.account_key)
     st.session_state[OPEN] = None
     reset_table()
-    notify(f"Deleted “{short(record.prompt) or record.kind}”.", "success")
+    notify(f"Deleted “{plain(short(record.prompt)) or record.kind}”.", "success")
 
 
 def _download(record: JobRecord, image: bytes | None, picture: bytes | None) -> None:
@@ -514,7 +514,7 @@ def refresh_link(conn: Connection, record: JobRecord) -> str:
             "The copy kept here still shows."
         )
     except api.ApiError as exc:
-        return f"The link could not be refreshed. {exc.user_message}"
+        return f"The link could not be refreshed. {plain(exc.user_message)}"
     if not job.is_done or job.artifact is None:
         return "The server has no image for this job yet."
     store.update_job(
@@ -557,7 +557,7 @@ def sync_from_account(conn: Connection) -> str:
             if page >= result.total_pages or not result.items:
                 break
     except api.ApiError as exc:
-        return f"Sync stopped: {exc.user_message} ({added} new jobs were added before that.)"
+        return f"Sync stopped: {plain(exc.user_message)} ({added} new jobs were added before that.)"
     if not added:
         return "Sync finished: nothing new."
     return f"Sync finished: {added} new {'job' if added == 1 else 'jobs'} added."
@@ -601,7 +601,7 @@ def _import(conn: Connection) -> None:
         result = connection.store().import_json(conn.account_key, upload.getvalue().decode())
     except UnicodeDecodeError:
         notify("That file could not be imported: it is not a text file.", "error")
-    except ValueError as exc:
+    except NotAnExport as exc:  # its message is one of the app's own sentences
         notify(f"That file could not be imported. {exc}", "error")
     except Exception:  # the database said no: a sentence on the page, the details in the log
         log.exception("history import failed")

@@ -14,7 +14,7 @@ from kontextlab import payloads as p
 from kontextlab.history import ACTIVE_STATUSES, JobRecord
 from kontextlab.images import download_name
 from kontextlab.jobs import LOST_ANSWER_MESSAGE, UNKNOWN, UNKNOWN_HEADLINE
-from kontextlab.untrusted import web_url
+from kontextlab.untrusted import plain, web_url
 
 TICK_SECONDS = 0.25  # a finished job shows within a quarter of a second
 
@@ -30,7 +30,7 @@ def submit(
             conn.client, request, account_key=conn.account_key, parent_id=parent_id
         )
     except p.InvalidRequest as exc:
-        st.toast(f"Not sent: {exc}", icon=":material/error:")
+        st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
         return None
 
 
@@ -70,9 +70,10 @@ def _progress(record: JobRecord) -> None:
     state = {"queued": "Sending…", UNKNOWN: "Looking for this job in your account…"}.get(
         record.status, f"Generating… {value:.0f}%"
     )
-    st.progress(int(value), text=f"{state} · {_elapsed(record)} · {short(record.prompt, 80)}")
+    prompt = plain(short(record.prompt, 80))
+    st.progress(int(value), text=f"{state} · {_elapsed(record)} · {prompt}")
     if record.message:
-        st.caption(record.message)
+        st.caption(plain(record.message))
 
 
 def _followed(conn: Connection, kinds: list[str]) -> list[JobRecord]:
@@ -156,9 +157,8 @@ def result_card(
         unknown_panel(conn, record, key)
         return
     if record.status == "failed":
-        st.error(
-            f"{record.message or 'The job failed.'}  \n“{record.prompt}”", icon=":material/error:"
-        )
+        message = plain(record.message or "The job failed.")
+        st.error(f"{message}  \n“{plain(record.prompt)}”", icon=":material/error:")
         st.button("Try again", key=f"{key}_retry", on_click=rerun, args=(conn, record, False))
         return
     picture = _picture(record, large) if image else None
@@ -166,9 +166,9 @@ def result_card(
         safe.picture(picture, caption=record.prompt, width="stretch" if large else 320)
     elif image and record.link_valid():
         safe.web_picture(record.asset_url, caption=record.prompt)
-    st.caption(f"{settings_line(record)} · {link_status(record)}")
+    st.caption(f"{plain(settings_line(record))} · {link_status(record)}")
     if record.message:
-        st.caption(record.message)
+        st.caption(plain(record.message))
     _card_actions(conn, record, key)
 
 
@@ -193,10 +193,9 @@ def _resend(conn: Connection, record: JobRecord, key: str) -> None:
 
 def unknown_panel(conn: Connection, record: JobRecord, key: str) -> None:
     """A job whose answer was lost: it may exist and may be paid for, so look before resending."""
-    detail = record.message or LOST_ANSWER_MESSAGE
-    st.warning(
-        f"{UNKNOWN_HEADLINE} {detail}  \n“{short(record.prompt, 200)}”", icon=":material/help:"
-    )
+    detail = plain(record.message or LOST_ANSWER_MESSAGE)
+    prompt = plain(short(record.prompt, 200))
+    st.warning(f"{UNKNOWN_HEADLINE} {detail}  \n“{prompt}”", icon=":material/help:")
     searching = connection.runner().is_running(record.id)
     row = st.container(horizontal=True)
     row.button(

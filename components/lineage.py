@@ -8,6 +8,7 @@ from components import connection, jobs_view, safe
 from components.connection import Connection
 from components.reference import choose_result
 from kontextlab.history import JobRecord
+from kontextlab.untrusted import plain
 
 MAX_STEPS_PER_ROW = 3
 
@@ -24,7 +25,7 @@ def _step(conn: Connection, prefix: str, index: int, record: JobRecord, current:
     st.markdown(f"**{title}**")
     safe.picture(thumb, width="stretch")
     if index and record.prompt:
-        st.caption(record.prompt)
+        st.caption(plain(record.prompt))
     st.button(
         "Edit again",
         key=f"{prefix}_lin_edit_{record.id}",

@@ -14,6 +14,7 @@ from components.fmt import local_time, short
 from kontextlab import api
 from kontextlab.history import JobRecord
 from kontextlab.images import BadImage, PreparedImage, prepare_reference, thumbnail
+from kontextlab.untrusted import plain
 
 UPLOAD = "Upload a picture"
 RESULT = "One of my results"
@@ -99,7 +100,7 @@ def _from_upload(prefix: str, conn: Connection, email: str | None) -> Reference 
     try:
         return _upload(conn, prepared, file.name, email)
     except api.ApiError as exc:
-        st.error(f"The picture could not be uploaded. {exc.user_message}")
+        st.error(f"The picture could not be uploaded. {plain(exc.user_message)}")
         return None
 
 

@@ -1,4 +1,5 @@
-"""Pictures and links from the history store, drawn so that a broken one never stops a page.
+"""Pictures and links from the history store, drawn so that a broken one never stops a page;
+their captions (prompts: anyone's text) shown as plain text.
 
 Stored bytes may be anything (an old import, a damaged download): they are checked with the
 pixel limit before Streamlit decodes them, and a picture that cannot be shown becomes a short
@@ -12,7 +13,7 @@ from typing import Literal
 
 import streamlit as st
 
-from kontextlab.untrusted import readable_picture, web_url
+from kontextlab.untrusted import plain, readable_picture, web_url
 
 BROKEN_PICTURE = "This picture could not be shown."
 Width = int | Literal["stretch", "content"]
@@ -39,9 +40,9 @@ def picture(data: bytes | None, *, caption: str | None = None, width: Width = "c
     if not can_show(data):
         st.caption(BROKEN_PICTURE)
         if caption:
-            st.caption(caption)
+            st.caption(plain(caption))
         return False
-    st.image(data, caption=caption or None, width=width)
+    st.image(data, caption=plain(caption) or None, width=width)
     return True
 
 
@@ -50,5 +51,5 @@ def web_picture(url: str | None, *, caption: str | None = None, width: Width = "
     address = web_url(url)
     if address is None:
         return False
-    st.image(address, caption=caption or None, width=width)
+    st.image(address, caption=plain(caption) or None, width=width)
     return True

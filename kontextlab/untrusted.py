@@ -1,4 +1,4 @@
-"""Checks for what strangers hand the app: web addresses, pictures.
+"""Checks for what strangers hand the app: text shown on a page, web addresses, pictures.
 
 Plain Python (no Streamlit), so the import of a history file and the pages share one set of
 rules. Every function here takes anything and never raises on bad input.
@@ -7,6 +7,7 @@ rules. Every function here takes anything and never raises on bad input.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,32 @@ from kontextlab.images import MAX_PIXELS, THUMBNAIL_SIZE
 # Pictures the app shows or keeps: what the API returns and what the app makes itself.
 PICTURE_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
 URL_LIMIT = 4096
+
+
+# ASCII punctuation that means something to Streamlit's Markdown somewhere: CommonMark and
+# GitHub's extensions (links, images, emphasis, code, HTML, entities, lists, headings,
+# tables, strikethrough, bare links), KaTeX ($), colour and other directives (:red[...]),
+# icons (:material/...:). CommonMark lets a backslash escape any ASCII punctuation; only
+# , ; ? " ' % are left alone: they never start anything.
+_MARKDOWN_SPECIAL = re.compile(r"""([\\`*_{}\[\]()<>#+\-.!|~$:&@=/^])""")
+_LEADING_SPACE = re.compile(r"^[ \t]+", re.MULTILINE)
+# Streamlit turns bare addresses into links after the Markdown is parsed, escapes or not
+# ("https://…", "www.…", "name@host.org"). An invisible word joiner inside each keeps them text.
+WORD_JOINER = "\u2060"
+_BARE_LINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+
+
+def plain(text: Any) -> str:
+    """`text` as Streamlit Markdown that shows exactly these characters, and nothing else:
+    no link, picture, formatting, colour, icon or formula a stranger could slip in.
+
+    Leading spaces of a line are dropped (four of them would start a code block); a page
+    collapses them anyway. Bare web and mail addresses get an invisible word joiner."""
+    if text is None:
+        return ""
+    lines = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    unlinked = _BARE_LINK.sub(WORD_JOINER, lines)
+    return _LEADING_SPACE.sub("", _MARKDOWN_SPECIAL.sub(r"\\\1", unlinked))
 
 
 def web_url(value: Any) -> str | None:

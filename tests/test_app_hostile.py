@@ -12,6 +12,7 @@ import pytest
 from apptest_support import AppEnv, app_env, texts  # noqa: F401
 from PIL import Image
 from streamlit.testing.v1 import AppTest
+from test_hostile_text import scan, shown
 
 from components import safe
 
@@ -159,3 +160,59 @@ def test_a_stored_link_that_is_a_server_path_is_never_opened(
     assert "/etc/hostname" not in opened
     assert not at.image and "No picture was kept for this job." in texts(at)
     assert "Open full image" not in [b.label for b in at.get("link_button")]
+
+
+# ---------------------------------------------------------------- text is shown as written
+
+HOSTILE = (
+    "[click](https://evil.example) ![x](https://evil.example/a.png) <b>hi</b> "
+    ":red[alert] $x$ **bold** `code` www.evil.example"
+)
+
+
+def markdown_sources(at: AppTest) -> list[str]:
+    """Every Markdown text on the page: captions, alerts, Markdown, picture captions."""
+    found = [str(e.value) for kind in ("markdown", "caption", "error", "warning", "info")
+             for e in at.get(kind)]  # fmt: skip
+    return found + [c for image in at.image for c in image.captions if c]
+
+
+def shown_as_written(at: AppTest, text: str) -> list[str]:
+    """The Markdown sources on the page that a reader sees as exactly `text`, or that
+    contain it; a source that still carries live Markdown fails the test."""
+    return [s for s in markdown_sources(at) if text in scan(s)[0] and shown(s)]
+
+
+def test_a_prompt_full_of_markdown_and_html_is_shown_as_written(app_env: AppEnv) -> None:
+    root = planted(app_env, HOSTILE, thumbnail=jpeg())
+    edit_prompt = "# Heading? " + HOSTILE
+    planted(app_env, edit_prompt, kind="edit", parent=root, thumbnail=jpeg(), image=jpeg())
+
+    at = app_env.app()  # the card on Create
+    assert [shown(c) for c in at.image[0].captions] == [HOSTILE]
+
+    at.switch_page("pages/edit.py")  # the card and the lineage on Edit
+    at.run()
+    assert len(shown_as_written(at, edit_prompt)) >= 2, markdown_sources(at)
+    assert "Original (create) → Edit 1" in texts(at)
+
+    at.switch_page("pages/history.py")  # the detail on History
+    at.run()
+    select(at, HOSTILE)
+    assert [shown(c) for c in at.image[0].captions] == [HOSTILE]
+    assert HOSTILE in list(at.dataframe[0].value["prompt"])
+    assert not at.exception
+
+
+def test_a_server_message_is_shown_as_written(app_env: AppEnv) -> None:
+    message = "Rejected: see [details](https://evil.example) <img src=x onerror=alert(1)>"
+    rid = planted(app_env, "A calm sea")
+    app_env.store.update_job(rid, status="failed", message=message)
+    at = app_env.app()
+    [error] = [e.value for e in at.error]
+    assert shown(error) == f"{message}  \n“A calm sea”"
+    at.switch_page("pages/history.py")
+    at.run()
+    select(at, "A calm sea")
+    assert [shown(e.value) for e in at.error] == [message]
+    assert not at.exception
