@@ -293,6 +293,7 @@ def detail(conn: Connection, record: JobRecord) -> None:
             jobs_view.unknown_panel(conn, record, f"history_{record.id}")
         elif record.message:
             (st.error if record.status == "failed" else st.caption)(plain(record.message))
+        jobs_view.demo_webhook_note(conn, record)
         _actions(conn, record, image, picture)
     st.html(parameters_table(record))
     with st.expander("Exact request (JSON)"):

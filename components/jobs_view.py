@@ -149,6 +149,13 @@ def send_settings(prefix: str, record: JobRecord, *, go: bool = False) -> None:
         st.session_state["_goto"] = prefix
 
 
+def demo_webhook_note(conn: Connection, record: JobRecord) -> None:
+    """The demo sends no webhook: say where a real server would have sent it."""
+    url = record.request.get("replyUrl")
+    if conn.demo and url:
+        st.caption(f"Demo mode: the webhook would be sent to {plain(url)} (not sent).")
+
+
 def result_card(
     conn: Connection, record: JobRecord, *, key: str, large: bool = True, image: bool = True
 ) -> None:
@@ -159,6 +166,7 @@ def result_card(
     if record.status == "failed":
         message = plain(record.message or "The job failed.")
         st.error(f"{message}  \n“{plain(record.prompt)}”", icon=":material/error:")
+        demo_webhook_note(conn, record)
         st.button("Try again", key=f"{key}_retry", on_click=rerun, args=(conn, record, False))
         return
     picture = _picture(record, large) if image else None
@@ -169,6 +177,7 @@ def result_card(
     st.caption(f"{plain(settings_line(record))} · {link_status(record)}")
     if record.message:
         st.caption(plain(record.message))
+    demo_webhook_note(conn, record)
     _card_actions(conn, record, key)
 
 

@@ -1,20 +1,28 @@
 """Hostile input on the pages, driven by AppTest: a history file full of bad records, stored
-pictures that are not pictures, stored links that are not web addresses."""
+pictures that are not pictures, links that are not web addresses, prompts full of Markdown,
+and webhooks in the demo."""
 
 from __future__ import annotations
 
 import builtins
+import http.server
 import io
 import json
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 import pytest
-from apptest_support import AppEnv, app_env, texts  # noqa: F401
+from apptest_support import WAIT_FLOOR_SECONDS, AppEnv, app_env, texts, wait_until  # noqa: F401
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 from test_hostile_text import scan, shown
 
+import kontextlab.emulator
 from components import safe
+from kontextlab.emulator import Emulator
+from kontextlab.untrusted import plain
 
 HISTORY = "pages/history.py"
 
@@ -216,3 +224,84 @@ def test_a_server_message_is_shown_as_written(app_env: AppEnv) -> None:
     select(at, "A calm sea")
     assert [shown(e.value) for e in at.error] == [message]
     assert not at.exception
+
+
+# ---------------------------------------------------------------- the demo sends no webhook
+
+
+class Listener(http.server.BaseHTTPRequestHandler):
+    """A webhook receiver on loopback: counts what reaches it."""
+
+    received: ClassVar[list[str]] = []
+    address: ClassVar[str] = ""
+
+    def do_POST(self) -> None:
+        Listener.received.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def listener() -> Iterator[str]:
+    Listener.received = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), Listener)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    Listener.address = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    yield Listener.address
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def demo(app_env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Emulator]]:
+    """The app without a token (demo mode, its built-in emulator), and that emulator."""
+    started: list[Emulator] = []
+
+    class Recorded(Emulator):
+        def start(self, port: int = 0, host: str = "127.0.0.1") -> str:
+            started.append(self)
+            return super().start(port, host)
+
+    monkeypatch.setattr(kontextlab.emulator, "Emulator", Recorded)
+    monkeypatch.delenv("USEAPI_TOKEN")
+    monkeypatch.delenv("USEAPI_BASE_URL")
+    monkeypatch.setenv("KONTEXTLAB_DEMO_JOB_SECONDS", "0.3")
+    yield started
+    app_env.wait_idle()
+    for emulator in started:
+        emulator.stop()
+
+
+def webhook_notes(at: AppTest) -> list[str]:
+    """What a reader sees of the webhook notes; the address in them must be plain text."""
+    sources = [c.value for c in at.caption if "webhook" in c.value]
+    assert all(plain(Listener.address) in source for source in sources), sources
+    return [scan(source)[0] for source in sources]
+
+
+def test_the_demo_shows_the_webhook_and_sends_nothing(
+    app_env: AppEnv, demo: list[Emulator], listener: str
+) -> None:
+    at = app_env.app()
+    at.text_area(key="create_prompt").set_value("A lighthouse in the fog")
+    at.text_input(key="create_reply_url").set_value(listener)
+    at.button(key="create_go").click()
+    at.run()
+    [emulator] = demo
+    assert emulator.config.allow_webhook_hosts == ()
+    wait_until(lambda: emulator.webhooks, "the demo to finish the job", WAIT_FLOOR_SECONDS)
+    assert emulator.webhooks == [(listener, "skipped: host 127.0.0.1 not allowed")]
+    app_env.wait_idle()
+    at.run()
+    note = f"Demo mode: the webhook would be sent to {listener} (not sent)."
+    assert webhook_notes(at) == [note]
+    at.switch_page("pages/history.py")
+    at.run()
+    select(at, "A lighthouse in the fog")
+    assert webhook_notes(at) == [note]
+    assert not at.exception
+    assert Listener.received == []
