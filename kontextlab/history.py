@@ -1057,7 +1057,8 @@ def _import_row(account_key: str, record: dict[str, Any], now: datetime) -> dict
     an unknown kind, an id or prompt too long for its column, or a request the request models
     refuse skips the record; a bad address, picture size, seed or choice is dropped; dates in
     the future become now; the webhook goes (Re-run must not call a stranger's URL); and a job
-    that was in flight ends as failed (an import never makes the app send anything)."""
+    that was in flight ends as failed (an import never makes the app send anything). A record
+    with no prompt, job id or request says nothing, and is skipped too."""
     row = _blank_row(account_key, now)
     kind = _import_kind(record.get("kind"))
     request = _import_request(kind, record.get("request"))
@@ -1084,6 +1085,8 @@ def _import_row(account_key: str, record: dict[str, Any], now: datetime) -> dict
         link_lost=record.get("link_lost") is True,
         url_expires_at=_import_datetime(record.get("url_expires_at")),
     )
+    if not (row["prompt"] or row["job_id"] or request):
+        raise _Unreadable("nothing in the record says what the job was")
     for name in ("created_at", "started_at", "completed_at"):
         row[name] = _import_datetime(record.get(name), latest=now)
     row["created_at"] = row["created_at"] or now

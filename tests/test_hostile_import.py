@@ -87,6 +87,8 @@ def test_bad_records_are_skipped_and_counted_never_fatal(history: HistoryStore) 
         record(id="k5", job_id="j" * 600),
         record(id="k6", file_id="f" * 300),
         record(id="k7", request="prompt=hi"),
+        {},
+        {"status": "completed", "created_at": "2025-01-01"},
     ]
     result = load(history, *bad, record(id="good"))
     assert result == ImportResult(imported=1, skipped=len(bad))
