@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
+import warnings
+import zlib
 
 import pytest
 from PIL import Image
@@ -81,3 +84,24 @@ def test_web_addresses_pass(url: str) -> None:
 )
 def test_other_addresses_are_refused(url: object) -> None:
     assert web_url(url) is None
+
+
+def claiming(width: int, height: int) -> bytes:
+    """A small PNG whose header claims another size (a decompression bomb's trick)."""
+    png = picture((8, 8))
+    header = b"IHDR" + struct.pack(">II", width, height) + png[24:29]
+    return png[:12] + header + struct.pack(">I", zlib.crc32(header)) + png[33:]
+
+
+@pytest.mark.parametrize(
+    "size", [(9_000, 5_000), (10_000, 10_000), (20_000, 20_000)], ids=["45MP", "100MP", "400MP"]
+)
+def test_a_picture_over_the_pixel_limit_is_refused_before_it_is_decoded(
+    size: tuple[int, int],
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        assert open_picture(claiming(*size)) is None
+    with warnings.catch_warnings():  # where Pillow's warning is turned into an error
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        assert open_picture(claiming(*size)) is None
