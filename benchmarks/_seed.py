@@ -60,6 +60,10 @@ def thumbnails(count: int = 12) -> list[bytes]:
     return made
 
 
+def _job_id(n: int) -> str:
+    return f"email:demo@example.com:{n:08d}-type:image"
+
+
 def _record(n: int, rng: random.Random, now: datetime, parents: list[str]) -> dict[str, Any]:
     kind = rng.choice(KINDS) if parents else "create"
     status = rng.choice(STATUSES)
@@ -83,11 +87,13 @@ def _record(n: int, rng: random.Random, now: datetime, parents: list[str]) -> di
         "seed": request.get("seed", rng.randrange(2**32) if done else None),
         "request": request,
         "parent_id": rng.choice(parents) if kind != "create" else None,
-        "job_id": None if status == "queued" else f"email:demo@example.com:{n:08d}-type:image",
+        "job_id": None if status == "queued" else _job_id(n),
         "created_at": created.isoformat(),
         "started_at": (created + timedelta(seconds=1)).isoformat(),
         "completed_at": (created + timedelta(seconds=rng.uniform(8, 40))).isoformat(),
     }
+    if kind == "upscale":  # an upscale's request names the job it enlarges
+        record["request"] = {"jobId": _job_id(int(record["parent_id"], 16))}
     if status == "failed":
         record["message"] = "The job failed on the server."
     if done:
@@ -114,4 +120,4 @@ def history_export(n: int, *, seed: int = 7, with_thumbnails: bool = True) -> st
 
 def seed_history(store: HistoryStore, account_key: str, n: int, **options: Any) -> int:
     """Fill `store` with `n` realistic jobs for `account_key`. Returns how many were added."""
-    return store.import_json(account_key, history_export(n, **options))
+    return store.import_json(account_key, history_export(n, **options)).imported

@@ -8,6 +8,8 @@ import io
 import streamlit as st
 from PIL import Image, ImageOps
 
+from components import safe
+
 WIPE_WIDTH = 900
 
 _WIPE_HTML = """
@@ -56,6 +58,9 @@ def wipe_html(before: bytes, after: bytes) -> tuple[str, int]:
 
 def before_after(before: bytes | None, after: bytes | None) -> None:
     if not before or not after:
+        return
+    if not (safe.can_show(before) and safe.can_show(after)):
+        st.caption(safe.BROKEN_PICTURE)
         return
     side, wipe = st.tabs(["Side by side", "Wipe"])
     with side:

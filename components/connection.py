@@ -91,7 +91,9 @@ def demo_backend() -> tuple[str, str]:
     from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
 
     seconds = float(os.environ.get("KONTEXTLAB_DEMO_JOB_SECONDS") or DEMO_JOB_SECONDS)
-    emulator = Emulator(EmulatorConfig(job_seconds=seconds))
+    # No webhook leaves the demo: visitors are strangers, and a replyUrl could point anywhere
+    # the server reaches. The pages say where it would have gone instead.
+    emulator = Emulator(EmulatorConfig(job_seconds=seconds, allow_webhook_hosts=()))
     return emulator.start(), DEMO_TOKEN
 
 

@@ -13,15 +13,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import connection, jobs_view
+from components import connection, jobs_view, safe
 from components.connection import Connection
 from components.fmt import humanize_delta, local_time, local_tz, short
 from kontextlab import api
 from kontextlab import payloads as p
-from kontextlab.history import KINDS, STATUSES, JobRecord
+from kontextlab.history import KINDS, STATUSES, ImportResult, JobRecord, NotAnExport
 from kontextlab.images import download_name, thumbnail
 from kontextlab.jobs import UNKNOWN
 from kontextlab.links import browser_link, display_url
+from kontextlab.untrusted import plain
 
 log = logging.getLogger(__name__)
 
@@ -285,14 +286,17 @@ def detail(conn: Connection, record: JobRecord) -> None:
     close.button("Close", key="history_close", on_click=_close, icon=":material/close:")
     left, right = st.columns([3, 2], gap="large")
     image = store.image(record.id, conn.account_key)
-    picture = image or store.thumbnail(record.id, conn.account_key)
+    picture = image
+    if not (image and safe.can_show(image)):  # the thumbnail, when the image cannot be shown
+        picture = safe.first_showable(store.thumbnail(record.id, conn.account_key), image)
     with left:
         _picture(record, picture)
     with right:
         if record.status == UNKNOWN:
             jobs_view.unknown_panel(conn, record, f"history_{record.id}")
         elif record.message:
-            (st.error if record.status == "failed" else st.caption)(record.message)
+            (st.error if record.status == "failed" else st.caption)(plain(record.message))
+        jobs_view.demo_webhook_note(conn, record)
         _actions(conn, record, image, picture)
     st.html(parameters_table(dataclasses.replace(record, request=conn.visible(record.request))))
     with st.expander("Exact request (JSON)"):
@@ -302,11 +306,11 @@ def detail(conn: Connection, record: JobRecord) -> None:
 
 def _picture(record: JobRecord, picture: bytes | None) -> None:
     if picture:
-        st.image(picture, caption=record.prompt or None, width="stretch")
-        if not record.link_valid():
+        drawn = safe.picture(picture, caption=record.prompt, width="stretch")
+        if drawn and not record.link_valid():
             st.caption("The link has expired; this is the copy the app kept.")
     elif record.link_valid() and (url := browser_link(record.asset_url)):
-        st.image(url, caption=record.prompt or None, width="stretch")
+        safe.web_picture(url, caption=record.prompt, width="stretch")
     elif record.is_active:
         st.info(f"Still generating… {record.progress or 0:.0f}%")
     elif record.status not in ("failed", UNKNOWN):
@@ -401,7 +405,7 @@ def _delete(conn: Connection, record: JobRecord) -> None:
     connection.store().delete(record.id, conn.account_key)
     st.session_state[OPEN] = None
     reset_table()
-    notify(f"Deleted “{short(record.prompt) or record.kind}”.", "success")
+    notify(f"Deleted “{plain(short(record.prompt)) or record.kind}”.", "success")
 
 
 def _download(record: JobRecord, image: bytes | None, picture: bytes | None) -> None:
@@ -514,7 +518,7 @@ def refresh_link(conn: Connection, record: JobRecord) -> str:
             "The copy kept here still shows."
         )
     except api.ApiError as exc:
-        return f"The link could not be refreshed. {exc.user_message}"
+        return f"The link could not be refreshed. {plain(exc.user_message)}"
     if not job.is_done or job.artifact is None:
         return "The server has no image for this job yet."
     store.update_job(
@@ -559,7 +563,7 @@ def sync_from_account(conn: Connection) -> str:
             if page >= result.total_pages or not result.items:
                 break
     except api.ApiError as exc:
-        return f"Sync stopped: {exc.user_message} ({added} new jobs were added before that.)"
+        return f"Sync stopped: {plain(exc.user_message)} ({added} new jobs were added before that.)"
     if not added:
         return "Sync finished: nothing new."
     return f"Sync finished: {added} new {'job' if added == 1 else 'jobs'} added."
@@ -600,17 +604,32 @@ def _import(conn: Connection) -> None:
     if upload is None:
         return
     try:
-        count = connection.store().import_json(conn.account_key, upload.getvalue().decode())
+        result = connection.store().import_json(conn.account_key, upload.getvalue().decode())
     except UnicodeDecodeError:
         notify("That file could not be imported: it is not a text file.", "error")
-    except ValueError as exc:
+    except NotAnExport as exc:  # its message is one of the app's own sentences
         notify(f"That file could not be imported. {exc}", "error")
     except Exception:  # the database said no: a sentence on the page, the details in the log
         log.exception("history import failed")
         notify("That file could not be imported: the history could not be saved.", "error")
     else:
         reset_table()
-        notify(f"Imported {count:,} new {'job' if count == 1 else 'jobs'}.", "success")
+        nothing_usable = result.skipped and not (result.imported or result.already)
+        notify(import_summary(result), "error" if nothing_usable else "success")
+
+
+def import_summary(result: ImportResult) -> str:
+    """E.g. "Imported 3 new jobs; skipped 2 that could not be read. 1 was already in your
+    history." """
+    noun = "job" if result.imported == 1 else "jobs"
+    text = f"Imported {result.imported:,} new {noun}"
+    if result.skipped:
+        text += f"; skipped {result.skipped:,} that could not be read"
+    text += "."
+    if result.already:
+        verb = "was" if result.already == 1 else "were"
+        text += f" {result.already:,} {verb} already in your history."
+    return text
 
 
 def _export_buttons(conn: Connection, chosen: dict[str, Any], total: int) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components import connection, form
+from components import connection, form, safe
 from components.connection import Connection
 from components.fmt import humanize_delta, short
 from components.reference import choose_result
@@ -15,6 +15,7 @@ from kontextlab.history import ACTIVE_STATUSES, JobRecord
 from kontextlab.images import download_name
 from kontextlab.jobs import LOST_ANSWER_MESSAGE, UNKNOWN, UNKNOWN_HEADLINE
 from kontextlab.links import browser_link
+from kontextlab.untrusted import plain
 from kontextlab.visitors import LimitReached
 
 TICK_SECONDS = 0.25  # a finished job shows within a quarter of a second
@@ -37,7 +38,7 @@ def submit(
         request.validate()
         reservation = connection.usage().reserve(conn.scope, conn.limits) if conn.scope else None
     except p.InvalidRequest as exc:
-        st.toast(f"Not sent: {exc}", icon=":material/error:")
+        st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
         return None
     except LimitReached as exc:
         st.session_state[REFUSAL] = str(exc)
@@ -106,9 +107,10 @@ def _progress(record: JobRecord) -> None:
     state = {"queued": "Sending…", UNKNOWN: "Looking for this job in your account…"}.get(
         record.status, f"Generating… {value:.0f}%"
     )
-    st.progress(int(value), text=f"{state} · {_elapsed(record)} · {short(record.prompt, 80)}")
+    prompt = plain(short(record.prompt, 80))
+    st.progress(int(value), text=f"{state} · {_elapsed(record)} · {prompt}")
     if record.message:
-        st.caption(record.message)
+        st.caption(plain(record.message))
 
 
 def _followed(conn: Connection, kinds: list[str]) -> list[JobRecord]:
@@ -136,10 +138,13 @@ def in_flight_panel(conn: Connection, kinds: list[str]) -> None:
 
 
 def _picture(record: JobRecord, large: bool) -> bytes | None:
-    """The full image for the big card; the small stored thumbnail is enough for the others."""
+    """The full image for the big card (its thumbnail when the image cannot be shown); the
+    small stored thumbnail is enough for the others."""
     store = connection.store()
     full = store.image(record.id, record.account_key) if large else None
-    return full or store.thumbnail(record.id, record.account_key)
+    if full and safe.can_show(full):
+        return full
+    return safe.first_showable(store.thumbnail(record.id, record.account_key), full)
 
 
 def settings_line(record: JobRecord) -> str:
@@ -181,6 +186,13 @@ def send_settings(prefix: str, record: JobRecord, *, go: bool = False) -> None:
         st.session_state["_goto"] = prefix
 
 
+def demo_webhook_note(conn: Connection, record: JobRecord) -> None:
+    """The demo sends no webhook: say where a real server would have sent it."""
+    url = record.request.get("replyUrl")
+    if conn.demo and url:
+        st.caption(f"Demo mode: the webhook would be sent to {plain(url)} (not sent).")
+
+
 def result_card(
     conn: Connection, record: JobRecord, *, key: str, large: bool = True, image: bool = True
 ) -> None:
@@ -189,21 +201,22 @@ def result_card(
         unknown_panel(conn, record, key)
         return
     if record.status == "failed":
-        st.error(
-            f"{record.message or 'The job failed.'}  \n“{record.prompt}”", icon=":material/error:"
-        )
+        message = plain(record.message or "The job failed.")
+        st.error(f"{message}  \n“{plain(record.prompt)}”", icon=":material/error:")
+        demo_webhook_note(conn, record)
         st.button("Try again", key=f"{key}_retry", on_click=rerun, args=(conn, record, False))
         return
     picture = _picture(record, large) if image else None
     if picture:
-        st.image(picture, caption=record.prompt, width="stretch" if large else 320)
+        safe.picture(picture, caption=record.prompt, width="stretch" if large else 320)
     elif image and record.link_valid() and (url := browser_link(record.asset_url)):
-        st.image(url, caption=record.prompt)
+        safe.web_picture(url, caption=record.prompt)
     elif image:
         st.info(NO_COPY)
-    st.caption(f"{settings_line(record)} · {link_status(record)}")
+    st.caption(f"{plain(settings_line(record))} · {link_status(record)}")
     if record.message:
-        st.caption(record.message)
+        st.caption(plain(record.message))
+    demo_webhook_note(conn, record)
     _card_actions(conn, record, key)
 
 
@@ -228,10 +241,9 @@ def _resend(conn: Connection, record: JobRecord, key: str) -> None:
 
 def unknown_panel(conn: Connection, record: JobRecord, key: str) -> None:
     """A job whose answer was lost: it may exist and may be paid for, so look before resending."""
-    detail = record.message or LOST_ANSWER_MESSAGE
-    st.warning(
-        f"{UNKNOWN_HEADLINE} {detail}  \n“{short(record.prompt, 200)}”", icon=":material/help:"
-    )
+    detail = plain(record.message or LOST_ANSWER_MESSAGE)
+    prompt = plain(short(record.prompt, 200))
+    st.warning(f"{UNKNOWN_HEADLINE} {detail}  \n“{prompt}”", icon=":material/help:")
     searching = connection.runner().is_running(record.id)
     row = st.container(horizontal=True)
     row.button(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import connection, jobs_view
+from components import connection, jobs_view, safe
 from components.connection import Connection
 from components.reference import choose_result
 from kontextlab.history import JobRecord
+from kontextlab.untrusted import plain
 
 MAX_STEPS_PER_ROW = 3
 
@@ -22,10 +23,9 @@ def _step(conn: Connection, prefix: str, index: int, record: JobRecord, current:
     thumb = connection.store().thumbnail(record.id, conn.account_key)
     title = step_label(index, record) + (" · current" if current else "")
     st.markdown(f"**{title}**")
-    if thumb:
-        st.image(thumb, width="stretch")
+    safe.picture(thumb, width="stretch")
     if index and record.prompt:
-        st.caption(record.prompt)
+        st.caption(plain(record.prompt))
     st.button(
         "Edit again",
         key=f"{prefix}_lin_edit_{record.id}",

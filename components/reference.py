@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components import connection
+from components import connection, safe
 from components.connection import Connection
 from components.fmt import local_time, short
 from kontextlab import api
 from kontextlab.history import JobRecord
 from kontextlab.images import BadImage, PreparedImage, prepare_reference, thumbnail
+from kontextlab.untrusted import plain
 
 UPLOAD = "Upload a picture"
 RESULT = "One of my results"
@@ -99,7 +100,7 @@ def _from_upload(prefix: str, conn: Connection, email: str | None) -> Reference 
     try:
         return _upload(conn, prepared, file.name, email)
     except api.ApiError as exc:
-        st.error(f"The picture could not be uploaded. {exc.user_message}")
+        st.error(f"The picture could not be uploaded. {plain(exc.user_message)}")
         return None
 
 
@@ -148,6 +149,6 @@ def reference_picker(
         ref = _from_results(prefix, conn)
     else:
         ref = None
-    if ref and ref.preview:
-        st.image(ref.preview, width=220)
+    if ref:
+        safe.picture(ref.preview, width=220)
     return ref

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,8 +25,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from kontextlab import payloads
 from kontextlab.api import AssetItem
+from kontextlab.images import EXTENSIONS
 from kontextlab.payloads import NO_STYLE
+from kontextlab.untrusted import small_jpeg, web_url
 
 Kind = Literal["create", "edit", "upscale", "upload"]
 Status = Literal["queued", "active", "completed", "failed", "unknown"]
@@ -685,23 +689,31 @@ class HistoryStore:
         return json.dumps(document, ensure_ascii=False, indent=1)
 
     def export_csv(self, account_key: str, **filters: Any) -> str:
+        """The table as CSV. A text cell a spreadsheet would run as a formula starts with '.
+        Lines end in CRLF, so that a cell holding a lone carriage return is quoted too."""
         frame = self.dataframe(account_key, order="oldest", **filters)
         for column in ("created_at", "completed_at", "url_expires_at"):
             frame[column] = frame[column].map(lambda v: v.isoformat() if pd.notna(v) else "")
-        return frame.to_csv(index=False)
+        return _defuse_formulas(frame).to_csv(index=False, lineterminator="\r\n")
 
-    def import_json(self, account_key: str, text: str) -> int:
+    def import_json(self, account_key: str, text: str) -> ImportResult:
         """Merge an export into this account's history, skipping jobs already present (same
-        jobId, or same local id). Returns how many rows were added."""
-        records = parse_export(text)
+        jobId, or same local id) and records that cannot be read (see `_import_row`).
+        Raises NotAnExport when the text is not an export at all."""
+        items = parse_export(text)
+        candidates = _vet_records(account_key, items, self.clock())
         with self._write() as conn:
-            plan = _ImportPlan(conn, account_key, records)
-            rows, thumbs = plan.rows(self.clock())
+            plan = _ImportPlan(conn, account_key, candidates)
+            rows, thumbs = plan.rows()
             if rows:
                 conn.execute(jobs.insert(), rows)
             if thumbs:
                 conn.execute(blobs.insert(), thumbs)
-        return len(rows)
+        return ImportResult(
+            imported=len(rows),
+            already=len(candidates) - len(rows),
+            skipped=len(items) - len(candidates),
+        )
 
 
 # ---------------------------------------------------------------- helpers: queries
@@ -887,7 +899,6 @@ def _blank_row(account_key: str, now: datetime) -> dict[str, Any]:
 # ---------------------------------------------------------------- helpers: export / import
 
 EXPORTED_FIELDS = tuple(f.name for f in fields(JobRecord) if f.name != "account_key")
-DATETIME_FIELDS = ("url_expires_at", "created_at", "updated_at", "started_at", "completed_at")
 
 
 def _export_record(record: JobRecord, thumbnail: bytes | None) -> dict[str, Any]:
@@ -904,27 +915,72 @@ class NotAnExport(ValueError):
     """The text is not a Kontext Lab history export."""
 
 
-def parse_export(text: str) -> list[dict[str, Any]]:
-    """The job records of an export (the document, or a bare list of records)."""
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: rows added, records already here, records that could not be read."""
+
+    imported: int
+    already: int = 0
+    skipped: int = 0
+
+
+class _Unreadable(ValueError):
+    """One record of an export that cannot be imported; the rest of the file still is."""
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A record that passed every check: its id in the file, its row, its thumbnail."""
+
+    old_id: str
+    row: dict[str, Any]
+    thumbnail: bytes | None
+
+
+def parse_export(text: str) -> list[Any]:
+    """The items of an export's job list (the document, or a bare list), unchecked."""
     try:
         document = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise NotAnExport("This file is not valid JSON.") from exc
     records = document.get("jobs") if isinstance(document, dict) else document
     if not isinstance(records, list):
         raise NotAnExport("This file is not a Kontext Lab history export.")
-    return [r for r in records if isinstance(r, dict)]
+    return records
+
+
+def _vet_records(account_key: str, items: list[Any], now: datetime) -> list[_Candidate]:
+    """The items that make a sound row; the others are left out (and counted by the caller)."""
+    pictures: dict[bytes, bytes | None] = {}  # an export repeats thumbnails: decode each once
+    found: list[_Candidate] = []
+    for item in items:
+        try:
+            found.append(_candidate(account_key, item, now, pictures))
+        except _Unreadable:
+            continue
+    return found
+
+
+def _candidate(
+    account_key: str, item: Any, now: datetime, pictures: dict[bytes, bytes | None]
+) -> _Candidate:
+    if not isinstance(item, dict):
+        raise _Unreadable("not a job record")
+    row = _import_row(account_key, item, now)
+    thumbnail = _import_thumbnail(item.get("thumbnail"), pictures)
+    row["has_thumbnail"] = thumbnail is not None
+    return _Candidate(_identifier(item.get("id"), IMPORT_ID_LIMIT) or "", row, thumbnail)
 
 
 class _ImportPlan:
     """Decides which records are new and gives them ids that do not collide."""
 
-    def __init__(self, conn: Connection, account_key: str, records: list[dict[str, Any]]):
+    def __init__(self, conn: Connection, account_key: str, candidates: list[_Candidate]):
         self.account_key = account_key
-        self.records = records
-        ids = [str(r["id"]) for r in records if r.get("id")]
+        self.candidates = candidates
+        ids = [c.old_id for c in candidates if c.old_id]
         ids += [self.derived(i) for i in ids]
-        job_ids = [str(r["job_id"]) for r in records if r.get("job_id")]
+        job_ids = [c.row["job_id"] for c in candidates if c.row["job_id"]]
         self.taken_ids = _existing(conn, jobs.c.id, ids, None)
         self.own_ids = _existing(conn, jobs.c.id, ids, account_key)
         self.own_jobs = _known_job_ids(conn, account_key, job_ids)
@@ -934,31 +990,28 @@ class _ImportPlan:
         importing the same file twice still finds the first copy."""
         return hashlib.sha256(f"{self.account_key}:{old}".encode()).hexdigest()[:32]
 
-    def rows(self, now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         chosen = self._choose()
-        id_map = {old: fresh for old, fresh, _ in chosen if old}
+        id_map = {c.old_id: fresh for fresh, c in chosen if c.old_id}
         rows, thumbs = [], []
-        for _, fresh, record in chosen:
-            row = _import_row(self.account_key, record, now)
-            row["id"] = fresh
-            row["parent_id"] = id_map.get(row["parent_id"] or "", row["parent_id"])
-            thumb = _decode_thumbnail(record.get("thumbnail"))
-            row["has_thumbnail"] = thumb is not None
-            if thumb is not None:
-                thumbs.append({"id": fresh, "thumbnail": thumb, "image": None})
+        for fresh, candidate in chosen:
+            row = dict(candidate.row, id=fresh)
+            row["parent_id"] = _import_parent(row["parent_id"], id_map)
+            if candidate.thumbnail is not None:
+                thumbs.append({"id": fresh, "thumbnail": candidate.thumbnail, "image": None})
             rows.append(row)
         return rows, thumbs
 
-    def _choose(self) -> list[tuple[str, str, dict[str, Any]]]:
-        """(old id, new id, record) for each record to insert, skipping known ones."""
-        chosen: list[tuple[str, str, dict[str, Any]]] = []
+    def _choose(self) -> list[tuple[str, _Candidate]]:
+        """(new id, candidate) for each record to insert, skipping known ones."""
+        chosen: list[tuple[str, _Candidate]] = []
         seen: set[str] = set()
-        for record in self.records:
-            old, job_id = str(record.get("id") or ""), str(record.get("job_id") or "")
+        for candidate in self.candidates:
+            old, job_id = candidate.old_id, candidate.row["job_id"] or ""
             known = old and (old in seen or {old, self.derived(old)} & self.own_ids)
             if known or job_id in self.own_jobs:
                 continue
-            chosen.append((old, self._fresh_id(old), record))
+            chosen.append((self._fresh_id(old), candidate))
             seen.add(old)
             if job_id:
                 self.own_jobs.add(job_id)
@@ -967,7 +1020,7 @@ class _ImportPlan:
     def _fresh_id(self, old: str) -> str:
         if not old:
             return new_id()
-        if len(old) <= 32 and old not in self.taken_ids:
+        if len(old) <= ID_LENGTH and old not in self.taken_ids:
             return old
         return self.derived(old)
 
@@ -984,50 +1037,192 @@ def _existing(
     return found
 
 
-def _decode_thumbnail(value: Any) -> bytes | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return base64.b64decode(value, validate=True)
-    except ValueError:
-        return None
-
-
-def _text(value: Any, limit: int | None = None) -> str | None:
-    if value is None or value == "":
-        return None
-    text = str(value)
-    return text[:limit] if limit else text
+# What an import keeps. A field that breaks a rule is dropped; a record whose identity or
+# request breaks one is skipped whole (see `_import_row`).
+ID_LENGTH = 32
+IMPORT_ID_LIMIT = 255
+MESSAGE_LIMIT = 2000
+MAX_SIDE = 100_000
+THUMBNAIL_TEXT_LIMIT = 4 * 1024 * 1024  # base64 characters: about 3 MB of picture
+WEBHOOK_KEYS = frozenset({"replyUrl", "replyRef"})
+IMAGE_TYPES = tuple(EXTENSIONS)
+IMPORTED_UNSENT = "Imported before it was sent."
+IMPORTED_RUNNING = (
+    "It was still running when it was exported, so its picture is not in this history."
+)
 
 
 def _import_row(account_key: str, record: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A row from one record of an export, or _Unreadable. Strangers write these files, so:
+    an unknown kind, an id or prompt too long for its column, or a request the request models
+    refuse skips the record; a bad address, picture size, seed or choice is dropped; dates in
+    the future become now; the webhook goes (Re-run must not call a stranger's URL); and a job
+    that was in flight ends as failed (an import never makes the app send anything). A record
+    with no prompt, job id or request says nothing, and is skipped too."""
     row = _blank_row(account_key, now)
-    request = record.get("request") if isinstance(record.get("request"), dict) else {}
-    kind, status = record.get("kind"), record.get("status")
+    kind = _import_kind(record.get("kind"))
+    request = _import_request(kind, record.get("request"))
     row.update(
-        kind=kind if kind in KINDS else "create",
-        status=status if status in STATUSES else "failed",
+        kind=kind,
         origin="import",
-        parent_id=_text(record.get("parent_id"), 32),
-        job_id=_text(record.get("job_id"), 512),
-        request_json=json.dumps(_clean_request(request), sort_keys=True, default=str),
-        prompt=_text(record.get("prompt")) or "",
-        seed=_as_int(record.get("seed")),
-        width=_as_int(record.get("width")),
-        height=_as_int(record.get("height")),
-        link_lost=bool(record.get("link_lost")),
+        parent_id=_identifier(record.get("parent_id"), IMPORT_ID_LIMIT),
+        job_id=_identifier(record.get("job_id"), _column_length("job_id")),
+        generation_id=_identifier(record.get("generation_id"), _column_length("generation_id")),
+        file_id=_identifier(record.get("file_id"), _column_length("file_id")),
+        request_json=json.dumps(request, sort_keys=True, default=str),
+        prompt=_import_prompt(record.get("prompt")),
+        style=_choice(record.get("style"), payloads.STYLES),
+        aspect_ratio=_choice(record.get("aspect_ratio"), payloads.ASPECT_RATIOS),
+        model=_choice(record.get("model"), payloads.MODELS),
+        mime_type=_choice(record.get("mime_type"), IMAGE_TYPES),
+        seed=_bounded_int(record.get("seed"), 0, payloads.SEED_MAX),
+        width=_bounded_int(record.get("width"), 1, MAX_SIDE),
+        height=_bounded_int(record.get("height"), 1, MAX_SIDE),
+        progress=_import_progress(record.get("progress")),
+        message=_short_text(record.get("message"), MESSAGE_LIMIT),
+        error_kind=_short_text(record.get("error_kind"), _column_length("error_kind")),
+        asset_url=web_url(record.get("asset_url")),
+        link_lost=record.get("link_lost") is True,
+        url_expires_at=_import_datetime(record.get("url_expires_at")),
     )
-    for name in ("generation_id", "style", "aspect_ratio", "model", "message", "error_kind"):
-        row[name] = _text(record.get(name))
-    for name in ("asset_url", "file_id", "mime_type"):
-        row[name] = _text(record.get(name))
-    progress = record.get("progress")
-    row["progress"] = float(progress) if isinstance(progress, int | float) else None
-    for name in DATETIME_FIELDS:
-        row[name] = _as_datetime(record.get(name))
+    if not (row["prompt"] or row["job_id"] or request):
+        raise _Unreadable("nothing in the record says what the job was")
+    for name in ("created_at", "started_at", "completed_at"):
+        row[name] = _import_datetime(record.get(name), latest=now)
     row["created_at"] = row["created_at"] or now
     row["updated_at"] = now
+    _settle_status(row, record.get("status"))
+    return row
+
+
+def _column_length(name: str) -> int:
+    return int(jobs.c[name].type.length)  # type: ignore[attr-defined]
+
+
+def _import_kind(value: Any) -> str:
+    if value in (None, ""):
+        return "create"
+    if value not in KINDS:
+        raise _Unreadable(f"unknown kind {value!r}")
+    return str(value)
+
+
+def _import_request(kind: str, value: Any) -> dict[str, Any]:
+    """The request as the request models rebuild it (so Re-run sends only what they allow),
+    without the webhook. A record without a request (a synced job) keeps an empty one."""
+    if value is None or value == {}:
+        return {}
+    if not isinstance(value, dict):
+        raise _Unreadable("the request is not an object")
+    wanted = {k: v for k, v in _clean_request(value).items() if k not in WEBHOOK_KEYS}
+    if kind == "upload":  # an uploaded picture's name; nothing to send again
+        names = {k: v for k, v in wanted.items() if k in ("prompt", "fileName")}
+        return {k: v for k, v in names.items() if isinstance(v, str) and len(v) <= 255}
+    try:
+        return payloads.request_from_payload(kind, wanted).payload()
+    except (payloads.InvalidRequest, KeyError, TypeError, ValueError) as exc:
+        raise _Unreadable("the request is not one the app would send") from exc
+
+
+def _import_prompt(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > payloads.PROMPT_LIMIT:
+        raise _Unreadable("the prompt is not text of a usable length")
+    return value
+
+
+def _identifier(value: Any, limit: int) -> str | None:
+    """An id as text; _Unreadable when it is not text or a number, or longer than `limit`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or len(value) > limit:
+        raise _Unreadable("an id is not text of a usable length")
+    return value
+
+
+def _choice(value: Any, options: Sequence[str]) -> str | None:
+    return value if isinstance(value, str) and value in options else None
+
+
+def _bounded_int(value: Any, low: int, high: int) -> int | None:
+    number = _as_int(value) if isinstance(value, int | str) else None
+    return number if number is not None and low <= number <= high else None
+
+
+def _import_progress(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and 0 <= number <= 100 else None
+
+
+def _short_text(value: Any, limit: int) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return value[:limit]
+
+
+def _import_datetime(value: Any, latest: datetime | None = None) -> datetime | None:
+    """A moment from the export, no later than `latest` (a record dated 2099 must not sort
+    above everything made today); None when it cannot be read."""
+    try:
+        moment = _as_datetime(value)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if moment is None:
+        return None
+    return min(moment, latest) if latest is not None else moment
+
+
+def _import_thumbnail(value: Any, pictures: dict[bytes, bytes | None]) -> bytes | None:
+    """The thumbnail decoded (with a pixel limit) and drawn again as a small JPEG; None when
+    it is missing, too big, or not a picture."""
+    if not isinstance(value, str) or not value or len(value) > THUMBNAIL_TEXT_LIMIT:
+        return None
+    try:
+        data = base64.b64decode(value, validate=True)
+    except ValueError:
+        return None
+    digest = hashlib.sha256(data).digest()
+    if digest not in pictures:
+        pictures[digest] = small_jpeg(data)
+    return pictures[digest]
+
+
+def _import_parent(old: str | None, id_map: dict[str, str]) -> str | None:
+    if not old:
+        return None
+    parent = id_map.get(old, old)
+    return parent if len(parent) <= ID_LENGTH else None
+
+
+def _settle_status(row: dict[str, Any], status: Any) -> None:
+    row["status"] = status if status in STATUSES else "failed"
     if row["status"] == "queued" and not row["job_id"]:
         # Resuming it would submit it again and spend credits on someone's old request.
-        row.update(status="failed", message="Imported before it was sent.", error_kind="import")
-    return row
+        row.update(status="failed", message=IMPORTED_UNSENT, error_kind="import")
+    elif row["status"] in (*ACTIVE_STATUSES, "unknown"):
+        # Following it would poll or search the account for every such record in the file.
+        row.update(status="failed", message=IMPORTED_RUNNING, error_kind="import")
+
+
+# ---------------------------------------------------------------- helpers: CSV export
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, with a ' in front (shown as text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):  # numbers and flags stay as they are
+            frame[column] = frame[column].map(_defuse, na_action="ignore")
+    return frame

@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from kontextlab.api import AssetItem
-from kontextlab.history import HistoryStore, NotAnExport
+from kontextlab.history import HistoryStore, ImportResult, NotAnExport
 
 pytest_plugins = ["tests.pgfixture"]
 
@@ -126,6 +127,12 @@ def test_expiring_lists_links_to_refresh_soonest_first_within_a_bound(
 # ---------------------------------------------------------------- export and import
 
 
+def jpeg(colour: str = "teal", size: tuple[int, int] = (160, 90)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="JPEG")
+    return out.getvalue()
+
+
 def sample(history: HistoryStore) -> dict[str, str]:
     root = completed(
         history,
@@ -133,13 +140,16 @@ def sample(history: HistoryStore) -> dict[str, str]:
         'a "quoted", comma prompt',
         "J1",
         url_expires_at=T0,
-        thumbnail=b"\x89PNG-thumb",
+        thumbnail=jpeg(),
         image=b"full",
         width=1344,
         height=768,
     )
     edit = history.add_job(
-        account_key=A, kind="edit", request={"prompt": "add snow"}, parent_id=root
+        account_key=A,
+        kind="edit",
+        request={"prompt": "add snow", "referenceAssetId": "F1"},
+        parent_id=root,
     )
     history.update_job(edit, status="failed", message="The job failed.", error_kind="Job")
     queued = history.add_job(account_key=A, kind="create", request={"prompt": "never sent"})
@@ -150,8 +160,8 @@ def test_export_json_round_trips_into_another_store(history: HistoryStore, tmp_p
     ids = sample(history)
     text = history.export_json(A)
     other = HistoryStore(f"sqlite:///{tmp_path / 'other.sqlite3'}")
-    assert other.import_json(B, text) == 3
-    assert other.import_json(B, text) == 0
+    assert other.import_json(B, text) == ImportResult(imported=3)
+    assert other.import_json(B, text) == ImportResult(imported=0, already=3)
     before = {r.id: r for r in history.list(A)}
     after = {r.id: r for r in other.list(B)}
     assert set(after) == set(before)
@@ -170,7 +180,8 @@ def test_export_json_round_trips_into_another_store(history: HistoryStore, tmp_p
         )
     assert after[ids["edit"]].parent_id == ids["root"]
     assert [r.id for r in other.lineage(ids["edit"], B)] == [ids["root"], ids["edit"]]
-    assert other.thumbnail(ids["root"], B) == b"\x89PNG-thumb"
+    thumbnail = other.thumbnail(ids["root"], B)
+    assert thumbnail and Image.open(io.BytesIO(thumbnail)).size == (160, 90)
     assert other.image(ids["root"], B) is None
     # A job recorded but never sent must not come back as something to resume.
     assert after[ids["queued"]].status == "failed" and other.in_flight(B) == []
@@ -180,9 +191,9 @@ def test_export_json_round_trips_into_another_store(history: HistoryStore, tmp_p
 def test_import_into_the_same_database_adds_no_duplicates(history: HistoryStore) -> None:
     ids = sample(history)
     text = history.export_json(A)
-    assert history.import_json(A, text) == 0
-    assert history.import_json(B, text) == 3
-    assert history.import_json(B, text) == 0
+    assert history.import_json(A, text).imported == 0
+    assert history.import_json(B, text).imported == 3
+    assert history.import_json(B, text).imported == 0
     assert history.count(A) == 3 and history.count(B) == 3
     imported = {r.prompt: r for r in history.list(B)}
     edit = imported["add snow"]
@@ -193,8 +204,8 @@ def test_import_into_the_same_database_adds_no_duplicates(history: HistoryStore)
 def test_import_merges_by_job_id(history: HistoryStore) -> None:
     completed(history, A, "already here", "J1")
     document = {"jobs": [{"id": "x" * 32, "job_id": "J1", "prompt": "dup", "status": "completed"}]}
-    assert history.import_json(A, json.dumps(document)) == 0
-    assert history.import_json(A, json.dumps(document["jobs"])) == 0
+    assert history.import_json(A, json.dumps(document)).imported == 0
+    assert history.import_json(A, json.dumps(document["jobs"])).imported == 0
     assert [r.prompt for r in history.list(A)] == ["already here"]
 
 
@@ -204,7 +215,7 @@ def test_import_of_a_filtered_export_and_odd_records(history: HistoryStore) -> N
     records = json.loads(text)["jobs"]
     assert [r["prompt"] for r in records] == ["add snow"] and records[0]["thumbnail"] is None
     odd = [{"prompt": "no id, no kind", "status": "weird", "created_at": "yesterday"}, 5, None]
-    assert history.import_json(B, json.dumps(odd)) == 1
+    assert history.import_json(B, json.dumps(odd)) == ImportResult(imported=1, skipped=2)
     record = history.list(B)[0]
     assert (record.kind, record.status, record.prompt) == ("create", "failed", "no id, no kind")
 
