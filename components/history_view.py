@@ -18,7 +18,7 @@ from components.fmt import humanize_delta, local_time, local_tz, short
 from kontextlab import api
 from kontextlab import payloads as p
 from kontextlab.history import KINDS, STATUSES, JobRecord
-from kontextlab.images import download_name, thumbnail
+from kontextlab.images import BadImage, download_name, thumbnail
 from kontextlab.jobs import UNKNOWN
 
 log = logging.getLogger(__name__)
@@ -574,7 +574,7 @@ def _fetch_thumbnails(conn: Connection, items: list[api.AssetItem], budget: int)
         try:
             data, _ = conn.client.download(source.asset_url)
             small, _, _ = thumbnail(data)
-        except (api.ApiError, OSError):
+        except (api.ApiError, BadImage):
             continue
         store.update_job(record.id, thumbnail=small)
         fetched += 1

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from kontextlab import api
 from kontextlab.history import ACTIVE_STATUSES as ACTIVE
 from kontextlab.history import HistoryStore, JobRecord
-from kontextlab.images import thumbnail
+from kontextlab.images import BadImage, thumbnail
 from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest, draw_seed
 
 log = logging.getLogger(__name__)
@@ -381,7 +381,7 @@ class JobRunner:
             thumb, width, height = thumbnail(data)
         except api.ApiError:
             return {"message": "The image is ready, but the app could not save a copy of it."}
-        except OSError:
+        except BadImage:  # not a picture, broken, or too many pixels to decode safely
             return {"message": "The image is ready, but the app could not read it."}
         image = data if len(data) <= IMAGE_BUDGET_BYTES else None
         mime = artifact.mime_type or content_type.split(";")[0] or None
