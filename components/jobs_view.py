@@ -13,7 +13,7 @@ from components.reference import choose_result
 from kontextlab import payloads as p
 from kontextlab.history import ACTIVE_STATUSES, JobRecord
 from kontextlab.images import download_name
-from kontextlab.jobs import LOST_ANSWER_MESSAGE, UNKNOWN, UNKNOWN_HEADLINE
+from kontextlab.jobs import LOST_ANSWER_MESSAGE, UNKNOWN, UNKNOWN_HEADLINE, TooManyJobs
 
 TICK_SECONDS = 0.25  # a finished job shows within a quarter of a second
 
@@ -23,14 +23,17 @@ def submit(
     request: p.CreateRequest | p.EditRequest | p.UpscaleRequest,
     parent_id: str | None = None,
 ) -> str | None:
-    """Record and send a job. Returns its row id, or None (with a message) when invalid."""
+    """Record and send a job. Returns its row id, or None (with a message) when invalid or
+    when too many jobs are already on the way."""
     try:
         return connection.runner().submit(
             conn.client, request, account_key=conn.account_key, parent_id=parent_id
         )
     except p.InvalidRequest as exc:
         st.toast(f"Not sent: {exc}", icon=":material/error:")
-        return None
+    except TooManyJobs as exc:
+        st.toast(f"Not sent: {exc}", icon=":material/hourglass_top:")
+    return None
 
 
 def send_form(
@@ -169,7 +172,12 @@ def result_card(
 
 
 def check_account(conn: Connection, record: JobRecord) -> None:
-    if connection.runner().check_account(conn.client, record.id, conn.account_key):
+    try:
+        started = connection.runner().check_account(conn.client, record.id, conn.account_key)
+    except TooManyJobs as exc:
+        st.toast(str(exc), icon=":material/hourglass_top:")
+        return
+    if started:
         st.toast("Looking for this job among your account's jobs…")
 
 
