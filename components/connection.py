@@ -61,7 +61,7 @@ def demo_backend() -> tuple[str, str]:
     from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
 
     seconds = float(os.environ.get("KONTEXTLAB_DEMO_JOB_SECONDS") or DEMO_JOB_SECONDS)
-    emulator = Emulator(EmulatorConfig(job_seconds=seconds))
+    emulator = Emulator(EmulatorConfig.demo(job_seconds=seconds))
     return emulator.start(), DEMO_TOKEN
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 DEMO_TOKEN = "kontextlab-demo"  # public on purpose: it only opens the local emulator
 DEMO_EMAIL = "demo@kontextlab.app"
@@ -26,7 +27,17 @@ class EmulatorConfig:
     test_mode: bool = False  # enables the HTTP control endpoints under /_control/
     allow_webhook_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
     render_workers: int = 2
+    # The vendor lets a request's maxJobs override the account's: True does the same. False
+    # (the demo) lets it only lower the account's max_jobs, never raise it.
+    max_jobs_override: bool = True
 
     @property
     def emails(self) -> tuple[str, ...]:
         return (DEMO_EMAIL,) if self.accounts is None else tuple(self.accounts)
+
+    @classmethod
+    def demo(cls, **knobs: Any) -> EmulatorConfig:
+        """The built-in demo of a public app, shared by strangers: no request raises the
+        account's concurrency."""
+        values: dict[str, Any] = {"max_jobs_override": False}
+        return cls(**{**values, **knobs})

@@ -176,9 +176,9 @@ class World:
             tenant.jobs[job.job_id] = job
             return job
 
-    def _check_capacity(self, tenant: Tenant, account: Account, limit: int | None) -> None:
+    def _check_capacity(self, tenant: Tenant, account: Account, requested: int | None) -> None:
         running = [j for j in tenant.jobs.values() if self._executing(j, account.email)]
-        limit = limit or account.max_jobs
+        limit = self._job_limit(account, requested)
         if len(running) < limit:
             return
         soonest = min(j.created + self.config.job_seconds for j in running) - self.clock()
@@ -189,6 +189,15 @@ class World:
             {"executingJobs": [j.job_id for j in running]},
             {"Retry-After": str(wait)},
         )
+
+    def _job_limit(self, account: Account, requested: int | None) -> int:
+        """A request's maxJobs overrides the account's; with `max_jobs_override` off (the
+        demo) it may only lower it."""
+        if requested is None:
+            return account.max_jobs
+        if self.config.max_jobs_override:
+            return requested
+        return min(requested, account.max_jobs)
 
     @staticmethod
     def _executing(job: JobRecord, email: str | None = None) -> bool:
