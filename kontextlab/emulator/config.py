@@ -10,6 +10,7 @@ DEMO_EMAIL = "demo@kontextlab.app"
 API_PREFIX = "/v1/ltxstudio"
 FILES_PREFIX = "/_files/"
 CONTROL_PREFIX = "/_control/"
+DEMO_FILES = 128 * 1024 * 1024  # the demo's file budget, in bytes
 COSTS = {"flux": 28, "flux-premium": 28, "nano-banana": 49, "upscale": 28}
 
 
@@ -30,6 +31,8 @@ class EmulatorConfig:
     # The vendor lets a request's maxJobs override the account's: True does the same. False
     # (the demo) lets it only lower the account's max_jobs, never raise it.
     max_jobs_override: bool = True
+    # Bytes of uploads, renders and thumbnails held at most; the least recently used go first.
+    file_budget_bytes: int = 256 * 1024 * 1024
 
     @property
     def emails(self) -> tuple[str, ...]:
@@ -38,6 +41,6 @@ class EmulatorConfig:
     @classmethod
     def demo(cls, **knobs: Any) -> EmulatorConfig:
         """The built-in demo of a public app, shared by strangers: no request raises the
-        account's concurrency."""
-        values: dict[str, Any] = {"max_jobs_override": False}
+        account's concurrency, and it holds fewer files."""
+        values: dict[str, Any] = {"max_jobs_override": False, "file_budget_bytes": DEMO_FILES}
         return cls(**{**values, **knobs})

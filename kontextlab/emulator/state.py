@@ -19,6 +19,7 @@ import secrets
 import threading
 import urllib.request
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for_futures
@@ -31,6 +32,7 @@ from PIL import Image, UnidentifiedImageError
 
 from kontextlab.emulator import renderer, rules
 from kontextlab.emulator.config import COSTS, FILES_PREFIX, EmulatorConfig
+from kontextlab.emulator.files import FileShelf, StoredFile, new_file
 
 log = logging.getLogger(__name__)
 JOB_ID = re.compile(r"^email:[^:]+:[0-9a-fA-F-]+-type:[a-z]+$")
@@ -39,6 +41,7 @@ UPLOAD_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"
 # Drawing a picture is the emulator's own overhead, not the job's time: once a job's time is
 # up on the emulator's clock, answers wait (this long at most, in wall seconds) for its render.
 RENDER_GRACE = 60.0
+WEBHOOK_LOG_LIMIT = 1000  # webhook outcomes kept for tests, newest last
 
 
 class ApiFailure(Exception):
@@ -53,16 +56,6 @@ class ApiFailure(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"error": self.message, **self.extra, "code": self.status}
-
-
-@dataclass
-class StoredFile:
-    file_id: str
-    key: str  # the id in the signed URL path
-    data: bytes
-    mime_type: str
-    type: str  # "artifact", "reference-image", "thumbnail"
-    thumbnail: StoredFile | None = None
 
 
 @dataclass
@@ -99,12 +92,6 @@ class Tenant:
     files: dict[str, StoredFile] = field(default_factory=dict)
 
 
-def _new_file(data: bytes, mime: str, kind: str) -> StoredFile:
-    key = uuid.uuid4().hex
-    suffix = mime if kind != "thumbnail" else f"thumbnail/{mime.split('/')[-1]}"
-    return StoredFile(f"asset:{key}-type:{suffix}", key, data, mime, kind)
-
-
 class World:
     def __init__(self, config: EmulatorConfig, clock: Callable[[], float]):
         self.config = config
@@ -113,9 +100,9 @@ class World:
         self.lock = threading.RLock()
         self.secret = secrets.token_bytes(16)
         self.tenants = {token: self._tenant() for token in config.tokens}
-        self.files_by_key: dict[str, StoredFile] = {}
+        self.files = FileShelf(config.file_budget_bytes)
         self.fail_next: list[str] = []
-        self.webhooks: list[tuple[str, str]] = []
+        self.webhooks: deque[tuple[str, str]] = deque(maxlen=WEBHOOK_LOG_LIMIT)
         self.pool = ThreadPoolExecutor(config.render_workers, thread_name_prefix="emu-render")
         self.changed = threading.Condition(self.lock)
 
@@ -223,10 +210,14 @@ class World:
             source = tenant.jobs.get(v["jobId"])
             if source is None or source.file is None:
                 raise ApiFailure(400, f"jobId {v['jobId']} is not a completed image job.")
+            if not self.files.use(source.file):
+                raise ApiFailure(400, f"The picture of jobId {v['jobId']} is no longer stored.")
             data = source.file.data
             return (lambda seed: renderer.render_upscale(data)), None
         ref_id = v.get("referenceAssetId")
         ref = tenant.files.get(ref_id) if ref_id else None
+        if ref is not None:
+            self.files.use(ref)
         problem = f"Reference asset not found or expired: {ref_id}" if ref_id and not ref else None
         args = (v["prompt"], v.get("aspectRatio", "16:9"), v.get("model", rules.DEFAULT_MODEL))
         if kind == "edit":
@@ -278,25 +269,24 @@ class World:
             if not job.render.done():
                 return  # still drawing: stays active at 99 %
             try:
-                rendered = job.render.result()
-                job.file = self._store_render(rendered)
-                job.owner_files[job.file.file_id] = job.file  # usable as a reference
+                # Usable as a reference, like an upload.
+                job.file = self._store_render(job.render.result(), job.owner_files)
             except Exception as exc:  # a renderer bug must fail the job, not the server
                 log.exception("render failed")
                 job.fail_message = f"Rendering failed: {exc}"
+            job.render = None  # the future holds the drawing's bytes: the shelf owns them now
         job.state = "failed" if job.fail_message else "completed"
         job.done_at = self.clock()
         self.changed.notify_all()
 
-    def _store_render(self, rendered: renderer.Rendered) -> StoredFile:
-        stored = _new_file(rendered.data, rendered.mime_type, "artifact")
-        stored.thumbnail = _new_file(rendered.thumbnail, "image/jpeg", "thumbnail")
-        self._keep(stored)
-        self._keep(stored.thumbnail)
+    def _store_render(
+        self, rendered: renderer.Rendered, index: dict[str, StoredFile]
+    ) -> StoredFile:
+        stored = new_file(rendered.data, rendered.mime_type, "artifact")
+        stored.thumbnail = new_file(rendered.thumbnail, "image/jpeg", "thumbnail")
+        self.files.add(stored.thumbnail)
+        self.files.add(stored, index)
         return stored
-
-    def _keep(self, stored: StoredFile) -> None:
-        self.files_by_key[stored.key] = stored
 
     def settle_all(self) -> list[JobRecord]:
         """Settle every job; return the finished ones whose webhook is still owed."""
@@ -316,9 +306,8 @@ class World:
         del tenant.jobs[job.job_id]
         if job.file:
             tenant.files.pop(job.file.file_id, None)
-            self.files_by_key.pop(job.file.key, None)
-            if job.file.thumbnail:
-                self.files_by_key.pop(job.file.thumbnail.key, None)
+            self.files.discard(job.file)
+            self.files.discard(job.file.thumbnail)
 
     def _finished(self, job: JobRecord) -> bool:
         return job.state == "failed" or (job.state == "completed" and self._artifact_ready(job))
@@ -372,15 +361,17 @@ class World:
     def _sig(self, key: str, expires: int) -> str:
         return hmac.new(self.secret, f"{key}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
 
-    def open_file(self, key: str, expires: str, sig: str) -> StoredFile:
+    def open_file(self, key: str, expires: str, sig: str) -> tuple[bytes, str]:
+        """The bytes and MIME type behind a signed URL."""
         if not expires.isdigit() or not hmac.compare_digest(sig, self._sig(key, int(expires))):
             raise ApiFailure(403, "Invalid signature")
         if self.clock() * 1000 >= int(expires):
             raise ApiFailure(403, "Request has expired")
-        stored = self.files_by_key.get(key)
-        if stored is None:
-            raise ApiFailure(404, "No such object")
-        return stored
+        with self.lock:
+            stored = self.files.get(key)
+            if stored is None:  # never stored, expired with its job, or dropped for space
+                raise ApiFailure(404, "No such object")
+            return stored.data, stored.mime_type
 
     # -- uploads and lists
 
@@ -394,10 +385,9 @@ class World:
         fmt = _image_format(body)
         if fmt not in UPLOAD_FORMATS:
             raise ApiFailure(400, "The file is not a PNG, JPEG or WebP image.")
-        stored = _new_file(body, UPLOAD_FORMATS[fmt], "reference-image")
+        stored = new_file(body, UPLOAD_FORMATS[fmt], "reference-image")
         with self.lock:
-            tenant.files[stored.file_id] = stored
-            self._keep(stored)
+            self.files.add(stored, tenant.files)
             return self.sign(stored)
 
     def list_assets(self, tenant: Tenant, query: dict[str, str]) -> dict[str, Any]:
