@@ -464,6 +464,7 @@ def _actions(conn: Connection, record: JobRecord, image: bytes | None, pic: byte
         disabled=not (done and record.job_id and record.kind in ("create", "edit")),
         width="stretch",
         icon=":material/open_in_full:",
+        help="An upscale cannot be upscaled again" if record.kind == "upscale" else None,
     )
     b.button(
         "Refresh link",

@@ -22,7 +22,14 @@ from kontextlab import api
 from kontextlab.history import ACTIVE_STATUSES as ACTIVE
 from kontextlab.history import HistoryStore, JobRecord
 from kontextlab.images import BadImage, thumbnail
-from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest, draw_seed
+from kontextlab.payloads import (
+    CreateRequest,
+    EditRequest,
+    FieldError,
+    InvalidRequest,
+    UpscaleRequest,
+    draw_seed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +69,10 @@ class TooManyJobs(Exception):
     message is a plain sentence that says what to do."""
 
 
+UPSCALE_OF_UPSCALE = (
+    "This picture is already an upscale, so it cannot be upscaled again. Upscale the "
+    "original picture instead."
+)
 BUSY_PROCESS_MESSAGE = (
     "The app is making a lot of pictures for other people right now; try again in a minute."
 )
@@ -147,6 +158,8 @@ class JobRunner:
         if isinstance(request, CreateRequest | EditRequest) and request.seed is None:
             request = dataclasses.replace(request, seed=draw_seed())
         payload = request.payload()
+        if isinstance(request, UpscaleRequest):
+            self._check_upscale_source(request, account_key, parent_id)
         with self._lock:
             self._check_room(account_key)
             row_id = self.store.add_job(
@@ -154,6 +167,17 @@ class JobRunner:
             )
             self._start(row_id, account_key, self._run_new, client, request, account_key)
         return row_id
+
+    def _check_upscale_source(
+        self, request: UpscaleRequest, account_key: str, parent_id: str | None
+    ) -> None:
+        """An upscale of an upscale would grow the picture (and the memory it takes) again
+        and again: refuse it as an invalid request."""
+        source = self.store.get(parent_id, account_key) if parent_id else None
+        if source is None and request.job_id:
+            source = self.store.find_by_job_id(account_key, request.job_id)
+        if source is not None and source.kind == "upscale":
+            raise InvalidRequest([FieldError("job_id", UPSCALE_OF_UPSCALE)])
 
     def in_flight_count(self, account_key: str) -> int:
         """Jobs on the way for one scope: its live workers, and its queued or active rows

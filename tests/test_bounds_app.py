@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from apptest_support import AppEnv, app_env  # noqa: F401
+from test_app_history import HISTORY, click, make_job, select
 
 from kontextlab.jobs import RunnerSettings
 
@@ -23,3 +24,16 @@ def test_a_fifth_picture_on_the_way_is_refused_with_a_sentence(app_env: AppEnv) 
     app_env.wait_idle()
     posted = [r for r in app_env.emulator.requests if r[:2] == ("POST", "images/flux-create")]
     assert len(posted) == cap
+
+
+def test_the_upscale_of_an_upscale_button_is_disabled(app_env: AppEnv) -> None:
+    make_job(app_env, "A red fox at golden hour")
+    at = app_env.app(HISTORY)
+    select(at, "A red fox at golden hour")
+    click(at, "Upscale")
+    app_env.wait_idle()
+    at.run()
+    assert at.subheader[0].value == "Upscale · completed"
+    button = next(b for b in at.button if b.label == "Upscale")
+    assert button.disabled and button.help == "An upscale cannot be upscaled again"
+    assert not at.exception

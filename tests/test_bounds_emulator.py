@@ -32,7 +32,8 @@ def create(emulator: Emulator, **fields: Any) -> requests.Response:
 
 
 def finished(emulator: Emulator, path: str = "images/flux-create", **fields: Any) -> dict:
-    body = {"prompt": "A kite", **fields, "pollForResult": 20}
+    prompt = {} if path == "images/upscale" else {"prompt": "A kite"}
+    body = {**prompt, **fields, "pollForResult": 20}
     job = post(emulator, path, json=body).json()
     assert job["status"]["type"] == "completed", job
     return job
@@ -189,3 +190,18 @@ def test_the_budget_holds_while_many_pictures_are_made(emulator: Emulator) -> No
     assert all(status_of(emulator, job).status_code == 200 for job in jobs)
     finished_jobs = [j for j in emulator.world.tenants[DEMO_TOKEN].jobs.values()]
     assert all(j.render is None for j in finished_jobs)  # no drawing kept outside the budget
+
+
+# ---------------------------------------------------------------- no upscale of an upscale
+
+
+def test_an_upscale_is_not_upscaled_again(emulator: Emulator) -> None:
+    original = finished(emulator)
+    upscale = finished(emulator, "images/upscale", jobId=original["jobId"])
+    again = post(emulator, "images/upscale", json={"jobId": upscale["jobId"]})
+    assert again.status_code == 400
+    assert again.json() == {
+        "error": f"jobId {upscale['jobId']} is an upscale; upscale the original picture instead.",
+        "code": 400,
+    }
+    assert finished(emulator, "images/upscale", jobId=original["jobId"])  # the original can

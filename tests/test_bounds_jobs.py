@@ -12,8 +12,14 @@ from PIL import Image
 
 from kontextlab import api
 from kontextlab.history import HistoryStore
-from kontextlab.jobs import BUSY_PROCESS_MESSAGE, JobRunner, RunnerSettings, TooManyJobs
-from kontextlab.payloads import CreateRequest
+from kontextlab.jobs import (
+    BUSY_PROCESS_MESSAGE,
+    UPSCALE_OF_UPSCALE,
+    JobRunner,
+    RunnerSettings,
+    TooManyJobs,
+)
+from kontextlab.payloads import CreateRequest, InvalidRequest, UpscaleRequest
 
 KEY = "visitor-a"
 WAIT = 30.0
@@ -146,3 +152,33 @@ def test_resume_follows_no_more_jobs_than_the_caps_allow(store: HistoryStore) ->
         runner.resume(client, KEY, force=True)  # type: ignore[arg-type]
     finish_all(runner, client)
     assert store.count(KEY, statuses=["completed"]) == 5
+
+
+# ---------------------------------------------------------------- no upscale of an upscale
+
+
+def test_an_upscale_of_an_upscale_is_refused_before_anything_is_recorded(
+    store: HistoryStore,
+) -> None:
+    runner, client = make_runner(store), GatedClient()
+    client.gate.set()
+    original = send(runner, client)
+    runner.wait(original, WAIT)
+    source = store.get(original, KEY)
+    assert source is not None and source.job_id
+    request = UpscaleRequest(job_id=source.job_id)
+    upscale = runner.submit(client, request, account_key=KEY, parent_id=original)  # type: ignore[arg-type]
+    runner.wait(upscale, WAIT)
+    done = store.get(upscale, KEY)
+    assert done is not None and done.status == "completed" and done.job_id
+    sent = len(client.sent)
+    for parent in (upscale, None):  # known by its row, or only by its jobId
+        with pytest.raises(InvalidRequest) as refused:
+            runner.submit(
+                client,  # type: ignore[arg-type]
+                UpscaleRequest(job_id=done.job_id),
+                account_key=KEY,
+                parent_id=parent,
+            )
+        assert str(refused.value) == UPSCALE_OF_UPSCALE
+    assert len(client.sent) == sent and store.count(KEY) == 2

@@ -210,6 +210,10 @@ class World:
             source = tenant.jobs.get(v["jobId"])
             if source is None or source.file is None:
                 raise ApiFailure(400, f"jobId {v['jobId']} is not a completed image job.")
+            if source.kind == "upscale":  # our choice: memory would grow 4x per round
+                raise ApiFailure(
+                    400, f"jobId {v['jobId']} is an upscale; upscale the original picture instead."
+                )
             if not self.files.use(source.file):
                 raise ApiFailure(400, f"The picture of jobId {v['jobId']} is no longer stored.")
             data = source.file.data
