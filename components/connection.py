@@ -52,7 +52,10 @@ def history_store(url: str) -> HistoryStore:
 def job_runner(url: str) -> JobRunner:
     # KONTEXTLAB_POLL_INTERVAL lets tests and benchmarks follow jobs faster than once a second.
     interval = float(os.environ.get("KONTEXTLAB_POLL_INTERVAL") or RunnerSettings.poll_interval)
-    return JobRunner(history_store(url), RunnerSettings(poll_interval=interval))
+    budget = settings().image_budget_bytes
+    return JobRunner(
+        history_store(url), RunnerSettings(poll_interval=interval, image_budget_bytes=budget)
+    )
 
 
 @st.cache_resource(show_spinner="Starting the demo emulator…")

@@ -288,8 +288,8 @@ def detail(conn: Connection, record: JobRecord) -> None:
     with right:
         if record.status == UNKNOWN:
             jobs_view.unknown_panel(conn, record, f"history_{record.id}")
-        elif record.message:
-            (st.error if record.status == "failed" else st.caption)(record.message)
+        elif message := jobs_view.card_message(record):
+            (st.error if record.status == "failed" else st.caption)(message)
         _actions(conn, record, image, picture)
     st.html(parameters_table(record))
     with st.expander("Exact request (JSON)"):

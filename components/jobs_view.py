@@ -11,7 +11,7 @@ from components.connection import Connection
 from components.fmt import humanize_delta, short
 from components.reference import choose_result
 from kontextlab import payloads as p
-from kontextlab.history import ACTIVE_STATUSES, JobRecord
+from kontextlab.history import ACTIVE_STATUSES, FULL_IMAGE_DROPPED, JobRecord
 from kontextlab.images import download_name
 from kontextlab.jobs import LOST_ANSWER_MESSAGE, UNKNOWN, UNKNOWN_HEADLINE, TooManyJobs
 
@@ -166,9 +166,18 @@ def result_card(
     elif image and record.link_valid():
         st.image(record.asset_url, caption=record.prompt)
     st.caption(f"{settings_line(record)} · {link_status(record)}")
-    if record.message:
-        st.caption(record.message)
+    if message := card_message(record):
+        st.caption(message)
     _card_actions(conn, record, key)
+
+
+def card_message(record: JobRecord) -> str | None:
+    """The row's message as a card shows it: a dropped full-size copy points to the link."""
+    if record.message != FULL_IMAGE_DROPPED:
+        return record.message
+    if record.link_valid():
+        return f"{FULL_IMAGE_DROPPED} “Open full image” shows it while the link is valid."
+    return f"{FULL_IMAGE_DROPPED} Its link has expired, so only the small preview is left."
 
 
 def check_account(conn: Connection, record: JobRecord) -> None:

@@ -69,12 +69,12 @@ def _record_upload(
         asset_url=asset.asset_url,
         url_expires_at=asset.expires_at,
         mime_type=prepared.mime_type,
-        image=prepared.data,
         thumbnail=prepared.preview,
         width=prepared.width,
         height=prepared.height,
         completed_at=datetime.now(UTC),
     )
+    store.keep_image(row_id, prepared.data, connection.settings().image_budget_bytes)
     return row_id, asset.file_id or ""
 
 

@@ -9,7 +9,15 @@ from functools import cache
 from pathlib import Path
 
 DEFAULT_BASE_URL = "https://api.useapi.net/v1/ltxstudio"
-KEYS = ("USEAPI_TOKEN", "USEAPI_BASE_URL", "USEAPI_EMAIL", "KONTEXTLAB_DATABASE_URL")
+KEYS = (
+    "USEAPI_TOKEN",
+    "USEAPI_BASE_URL",
+    "USEAPI_EMAIL",
+    "KONTEXTLAB_DATABASE_URL",
+    "KONTEXTLAB_IMAGE_BUDGET_MB",
+)
+DEFAULT_IMAGE_BUDGET_MB = 200.0  # full-size copies kept per visitor; thumbnails always
+MB = 1024 * 1024
 
 
 def default_database_url() -> str:
@@ -32,6 +40,7 @@ class Settings:
     base_url: str
     email: str | None
     database_url: str
+    image_budget_bytes: int = int(DEFAULT_IMAGE_BUDGET_MB * MB)
 
     @property
     def demo(self) -> bool:
@@ -43,6 +52,15 @@ def _clean(value: object) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def _megabytes(value: str | None, default: float) -> int:
+    """Bytes from a size in MB; a value that is not a number of MB from 0 up is ignored."""
+    try:
+        number = float(value) if value is not None else default
+    except ValueError:
+        number = default
+    return int((number if 0 <= number < float("inf") else default) * MB)
 
 
 def load_settings(
@@ -66,4 +84,5 @@ def load_settings(
         base_url=(pick("USEAPI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
         email=pick("USEAPI_EMAIL"),
         database_url=pick("KONTEXTLAB_DATABASE_URL") or default_database_url(),
+        image_budget_bytes=_megabytes(pick("KONTEXTLAB_IMAGE_BUDGET_MB"), DEFAULT_IMAGE_BUDGET_MB),
     )

@@ -14,13 +14,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from kontextlab import api
+from kontextlab.config import DEFAULT_IMAGE_BUDGET_MB, MB
 from kontextlab.history import ACTIVE_STATUSES as ACTIVE
-from kontextlab.history import HistoryStore, JobRecord
+from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore, JobRecord
 from kontextlab.images import BadImage, thumbnail
 from kontextlab.payloads import (
     CreateRequest,
@@ -34,7 +35,8 @@ from kontextlab.payloads import (
 log = logging.getLogger(__name__)
 
 AnyRequest = CreateRequest | EditRequest | UpscaleRequest
-IMAGE_BUDGET_BYTES = 6 * 1024 * 1024
+IMAGE_BUDGET_BYTES = 6 * 1024 * 1024  # one full image larger than this is not kept
+T = TypeVar("T")
 UNKNOWN = "unknown"
 # An "unknown" job's card leads with UNKNOWN_HEADLINE; its row message says what happened since.
 UNKNOWN_HEADLINE = (
@@ -101,6 +103,7 @@ class RunnerSettings:
     search_assets: int = 20  # newest account pictures checked for a lost job
     max_in_flight_per_scope: int = 4  # jobs on the way for one visitor (account key)
     max_in_flight: int = 32  # workers in this server process, for every visitor together
+    image_budget_bytes: int = int(DEFAULT_IMAGE_BUDGET_MB * MB)  # full images per visitor
 
 
 MISSING_REFERENCE = (
@@ -309,11 +312,19 @@ class JobRunner:
 
     def _save(self, row_id: str, **changes: Any) -> None:
         """Write a job's new state, waiting out a database that is briefly unavailable."""
+        self._patiently(row_id, lambda: self.store.update_job(row_id, **changes))
+
+    def _keep_image(self, row_id: str, image: bytes) -> list[str]:
+        """Keep a full image within its visitor's budget; the ids whose copy was dropped."""
+        budget = self.settings.image_budget_bytes
+        return self._patiently(row_id, lambda: self.store.keep_image(row_id, image, budget))
+
+    def _patiently(self, row_id: str, write: Callable[[], T]) -> T:
+        """Run a database write, waiting out a database that is briefly unavailable."""
         waited, attempt = 0.0, 0
         while True:
             try:
-                self.store.update_job(row_id, **changes)
-                return
+                return write()
             except STORE_TROUBLE as exc:
                 delay = min(10.0, 0.5 * 2**attempt)
                 if waited + delay > self.settings.store_patience:
@@ -453,11 +464,16 @@ class JobRunner:
             "completed_at": datetime.now(UTC),
             "job_id": job.job_id,
         }
-        changes.update(self._pictures(client, artifact))
+        pictures = self._pictures(client, artifact)
+        full = pictures.pop("image", None)
+        changes.update(pictures)
+        if full is not None and row_id in self._keep_image(row_id, full):
+            changes["message"] = FULL_IMAGE_DROPPED
         self._save(row_id, **changes)
 
     def _pictures(self, client: api.Client, artifact: api.Asset) -> dict[str, Any]:
-        """Keep a thumbnail (and the full image within budget) so history outlives the URL."""
+        """A thumbnail (and the full image, when not too large for one copy) to keep, so
+        history outlives the URL; the full image is kept within the visitor's budget."""
         try:
             data, content_type = client.download(artifact.asset_url or "")
             thumb, width, height = thumbnail(data)
