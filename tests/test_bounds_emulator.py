@@ -9,9 +9,10 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from PIL import Image
+from PIL import Image, ImageFile
+from test_bounds_images import png_bomb
 
-from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
+from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig, renderer
 from kontextlab.emulator.__main__ import config_from, parse_args
 from kontextlab.emulator.files import FileShelf, new_file
 
@@ -45,13 +46,17 @@ def png(size: tuple[int, int] = (320, 180)) -> bytes:
     return out.getvalue()
 
 
-def upload(emulator: Emulator) -> dict:
-    answer = requests.post(
+def send_upload(emulator: Emulator, data: bytes) -> requests.Response:
+    return requests.post(
         f"{emulator.base_url}/assets/?type=reference-image",
         headers={**HEADERS, "Content-Type": "image/png"},
-        data=png(),
+        data=data,
         timeout=DEADLINE,
     )
+
+
+def upload(emulator: Emulator) -> dict:
+    answer = send_upload(emulator, png())
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -205,3 +210,35 @@ def test_an_upscale_is_not_upscaled_again(emulator: Emulator) -> None:
         "code": 400,
     }
     assert finished(emulator, "images/upscale", jobId=original["jobId"])  # the original can
+
+
+# ---------------------------------------------------------------- decoding uploads
+
+
+@pytest.mark.parametrize("size", [(9_000, 9_000), (20_000, 20_000)])
+def test_an_upload_over_40_megapixels_is_refused_from_its_header(
+    emulator: Emulator, size: tuple[int, int]
+) -> None:
+    answer = send_upload(emulator, png_bomb(*size))
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"].startswith("The image has more than 40 megapixels.")
+    assert len(emulator.world.files) == 0
+
+
+def test_a_large_reference_is_decoded_at_the_size_the_render_needs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((8_000, 5_000)).convert("RGB").save(out, "JPEG")
+    loaded: list[tuple[int, int]] = []
+    real = ImageFile.ImageFile.load
+
+    def spy(self: ImageFile.ImageFile) -> object:
+        loaded.append(self.size)
+        return real(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    picture = renderer.decode(out.getvalue(), (1344, 768))
+    assert min(picture.size) >= 1344 and picture.size[0] / picture.size[1] == pytest.approx(1.6)
+    assert loaded and max(w * h for w, h in loaded) <= 4_000 * 2_500
+    assert renderer.render_edit(out.getvalue(), "a road", 7).width == 1344

@@ -37,6 +37,7 @@ from kontextlab.emulator.files import FileShelf, StoredFile, new_file
 log = logging.getLogger(__name__)
 JOB_ID = re.compile(r"^email:[^:]+:[0-9a-fA-F-]+-type:[a-z]+$")
 UPLOAD_LIMIT = 20 * 1024 * 1024
+UPLOAD_PIXELS = 40_000_000  # our choice: the vendor states no limit
 UPLOAD_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 # Drawing a picture is the emulator's own overhead, not the job's time: once a job's time is
 # up on the emulator's clock, answers wait (this long at most, in wall seconds) for its render.
@@ -386,10 +387,7 @@ class World:
             self.account_for(tenant, query.get("email"))
         if len(body) > UPLOAD_LIMIT:
             raise ApiFailure(400, f"The file is {len(body):,} bytes; the limit is 20 MB.")
-        fmt = _image_format(body)
-        if fmt not in UPLOAD_FORMATS:
-            raise ApiFailure(400, "The file is not a PNG, JPEG or WebP image.")
-        stored = new_file(body, UPLOAD_FORMATS[fmt], "reference-image")
+        stored = new_file(body, _upload_type(body), "reference-image")
         with self.lock:
             self.files.add(stored, tenant.files)
             return self.sign(stored)
@@ -515,13 +513,23 @@ class World:
             self.webhooks.append((url, f"error: {exc}"))
 
 
-def _image_format(data: bytes) -> str | None:
+def _upload_type(data: bytes) -> str:
+    """The MIME type of an uploaded picture, from its header alone (no pixel is decoded):
+    a PNG, JPEG or WebP of at most UPLOAD_PIXELS pixels, else 400."""
+    too_many = f"The image has more than {UPLOAD_PIXELS // 1_000_000} megapixels."
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.verify()
-            return img.format
+            fmt, (width, height) = img.format, img.size
+    except Image.DecompressionBombError:  # Pillow's own limit, far above ours
+        raise ApiFailure(400, too_many) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return None
+        fmt, width, height = None, 0, 0
+    if fmt not in UPLOAD_FORMATS:
+        raise ApiFailure(400, "The file is not a PNG, JPEG or WebP image.")
+    if width * height > UPLOAD_PIXELS:
+        raise ApiFailure(400, f"{too_many} It is {width:,} × {height:,} pixels.")
+    return UPLOAD_FORMATS[fmt]
 
 
 def _query_int(query: dict[str, str], name: str, default: int, low: int, high: int) -> int:
