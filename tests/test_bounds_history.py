@@ -12,6 +12,7 @@ from apptest_support import AppEnv, app_env  # noqa: F401
 from PIL import Image
 
 from kontextlab import api
+from kontextlab.api import AssetItem
 from kontextlab.config import MB, load_settings
 from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings
@@ -135,3 +136,34 @@ def test_a_card_says_the_full_size_copy_was_dropped(
     ), captions
     assert any(b.label == "Open full image" for b in at.get("link_button"))
     assert not at.exception
+
+
+def test_sync_skips_a_thumbnail_that_would_decode_to_too_many_pixels(
+    store: HistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from test_bounds_images import png_bomb
+
+    from components import connection, history_view
+
+    pictures = {
+        "http://files.invalid/bomb": png_bomb(9_000, 9_000),
+        "http://files.invalid/ok": noise_png(),
+    }
+
+    class Client:
+        def download(self, url: str) -> tuple[bytes, str]:
+            return pictures[url], "image/png"
+
+    monkeypatch.setattr(connection, "store", lambda: store)
+    items = []
+    for job_id, url in (("J1", "http://files.invalid/bomb"), ("J2", "http://files.invalid/ok")):
+        signed = {"assetUrl": url, "asset": {"fileId": job_id, "mimeType": "image/png"}}
+        items.append(AssetItem.from_json({"id": job_id, "jobId": job_id, "signedAsset": signed}))
+    assert store.merge_remote(A, items) == 2
+    conn = SimpleNamespace(account_key=A, client=Client())
+    assert history_view._fetch_thumbnails(conn, items, budget=5) == 1  # type: ignore[arg-type]
+    bomb, fine = (store.find_by_job_id(A, j) for j in ("J1", "J2"))
+    assert bomb is not None and not bomb.has_thumbnail
+    assert fine is not None and fine.has_thumbnail

@@ -182,3 +182,27 @@ def test_an_upscale_of_an_upscale_is_refused_before_anything_is_recorded(
             )
         assert str(refused.value) == UPSCALE_OF_UPSCALE
     assert len(client.sent) == sent and store.count(KEY) == 2
+
+
+# ---------------------------------------------------------------- a result that is a bomb
+
+
+class BombClient(GatedClient):
+    def download(self, url: str) -> tuple[bytes, str]:
+        from test_bounds_images import png_bomb
+
+        return png_bomb(9_000, 9_000), "image/png"
+
+
+def test_a_result_that_would_decode_to_too_many_pixels_is_not_decoded(
+    store: HistoryStore,
+) -> None:
+    runner, client = make_runner(store), BombClient()
+    client.gate.set()
+    rid = send(runner, client)
+    runner.wait(rid, WAIT)
+    record = store.get(rid, KEY)
+    assert record is not None and record.status == "completed"
+    assert record.message == "The image is ready, but the app could not read it."
+    assert not record.has_thumbnail and not record.has_image
+    assert record.link_valid()  # the picture is still reachable through its link
