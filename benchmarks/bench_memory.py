@@ -42,6 +42,9 @@ from kontextlab.jobs import JobRunner, RunnerSettings, TooManyJobs
 from kontextlab.payloads import CreateRequest
 
 MB = 1024 * 1024
+# glibc keeps freed memory in per-thread arenas, and raises its mmap threshold as large
+# buffers are freed: RSS then settles well above what is live. Try MALLOC_MMAP_THRESHOLD_=131072.
+MALLOC_KNOBS = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 UPLOAD_SIZE = (8_000, 5_000)
 
 
@@ -190,8 +193,8 @@ def drive(
     keys: list[str],
 ) -> None:
     start_rss, started = rss_mb(), time.monotonic()
-    arenas = os.environ.get("MALLOC_ARENA_MAX", "glibc's default")
-    print(f"  before: RSS {start_rss:.0f} MB (MALLOC_ARENA_MAX: {arenas})")
+    knobs = ", ".join(f"{name}={os.environ[name]}" for name in MALLOC_KNOBS if name in os.environ)
+    print(f"  before: RSS {start_rss:.0f} MB ({knobs or 'glibc malloc defaults'})")
     share = [args.images // len(keys) + (n < args.images % len(keys)) for n in range(len(keys))]
     done: list[int] = []
     threads = [
