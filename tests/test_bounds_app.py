@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
+import pytest
 from apptest_support import AppEnv, app_env  # noqa: F401
+from PIL import Image
 from test_app_history import HISTORY, click, make_job, select
 
 from kontextlab.jobs import RunnerSettings
@@ -37,3 +41,33 @@ def test_the_upscale_of_an_upscale_button_is_disabled(app_env: AppEnv) -> None:
     button = next(b for b in at.button if b.label == "Upscale")
     assert button.disabled and button.help == "An upscale cannot be upscaled again"
     assert not at.exception
+
+
+def test_a_big_upload_is_scaled_down_with_a_note_and_prepared_once(
+    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kontextlab import images
+
+    images.PREPARED.clear()
+    prepared: list[str] = []
+    real = images._prepare
+
+    def counting(data: bytes, digest: str) -> images.PreparedImage:
+        prepared.append(digest)
+        return real(data, digest)
+
+    monkeypatch.setattr(images, "_prepare", counting)
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((6_000, 3_000)).convert("RGB").save(out, "JPEG")
+    at = app_env.app("pages/edit.py")
+    at.file_uploader(key="edit_ref_file").set_value(("big.jpg", out.getvalue(), "image/jpeg"))
+    at.run()
+    at.run()  # a rerun while the file sits in the uploader
+    assert any("scaled down from 6,000 × 3,000" in c.value for c in at.caption)
+    assert len(prepared) == 1
+    uploads = [r for r in app_env.emulator.requests if r[:2] == ("POST", "assets/")]
+    assert len(uploads) == 1
+    row = app_env.latest("upload")
+    assert row is not None and row.width * row.height <= images.UPLOAD_PIXELS
+    assert not at.exception
+    images.PREPARED.clear()
