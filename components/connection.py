@@ -82,7 +82,10 @@ def history_store(url: str) -> HistoryStore:
 def job_runner(url: str) -> JobRunner:
     # KONTEXTLAB_POLL_INTERVAL lets tests and benchmarks follow jobs faster than once a second.
     interval = float(os.environ.get("KONTEXTLAB_POLL_INTERVAL") or RunnerSettings.poll_interval)
-    return JobRunner(history_store(url), RunnerSettings(poll_interval=interval))
+    budget = settings().image_budget_bytes
+    return JobRunner(
+        history_store(url), RunnerSettings(poll_interval=interval, image_budget_bytes=budget)
+    )
 
 
 @st.cache_resource(show_spinner="Starting the demo emulator…")
@@ -93,7 +96,7 @@ def demo_backend() -> tuple[str, str]:
     seconds = float(os.environ.get("KONTEXTLAB_DEMO_JOB_SECONDS") or DEMO_JOB_SECONDS)
     # No webhook leaves the demo: visitors are strangers, and a replyUrl could point anywhere
     # the server reaches. The pages say where it would have gone instead.
-    emulator = Emulator(EmulatorConfig(job_seconds=seconds, allow_webhook_hosts=()))
+    emulator = Emulator(EmulatorConfig.demo(job_seconds=seconds, allow_webhook_hosts=()))
     return emulator.start(), DEMO_TOKEN
 
 

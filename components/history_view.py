@@ -19,7 +19,7 @@ from components.fmt import humanize_delta, local_time, local_tz, short
 from kontextlab import api
 from kontextlab import payloads as p
 from kontextlab.history import KINDS, STATUSES, ImportResult, JobRecord, NotAnExport
-from kontextlab.images import download_name, thumbnail
+from kontextlab.images import BadImage, download_name, thumbnail
 from kontextlab.jobs import UNKNOWN
 from kontextlab.links import browser_link, display_url
 from kontextlab.untrusted import plain
@@ -294,8 +294,8 @@ def detail(conn: Connection, record: JobRecord) -> None:
     with right:
         if record.status == UNKNOWN:
             jobs_view.unknown_panel(conn, record, f"history_{record.id}")
-        elif record.message:
-            (st.error if record.status == "failed" else st.caption)(plain(record.message))
+        elif message := jobs_view.card_message(record):
+            (st.error if record.status == "failed" else st.caption)(plain(message))
         jobs_view.demo_webhook_note(conn, record)
         _actions(conn, record, image, picture)
     st.html(parameters_table(dataclasses.replace(record, request=conn.visible(record.request))))
@@ -471,6 +471,7 @@ def _actions(conn: Connection, record: JobRecord, image: bytes | None, pic: byte
         disabled=not (done and record.job_id and record.kind in ("create", "edit")),
         width="stretch",
         icon=":material/open_in_full:",
+        help="An upscale cannot be upscaled again" if record.kind == "upscale" else None,
     )
     b.button(
         "Refresh link",
@@ -583,7 +584,7 @@ def _fetch_thumbnails(conn: Connection, items: list[api.AssetItem], budget: int)
         try:
             data, _ = conn.client.download(source.asset_url)
             small, _, _ = thumbnail(data)
-        except (api.ApiError, OSError):
+        except (api.ApiError, BadImage):
             continue
         store.update_job(record.id, thumbnail=small)
         fetched += 1

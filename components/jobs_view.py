@@ -11,9 +11,9 @@ from components.connection import Connection
 from components.fmt import humanize_delta, short
 from components.reference import choose_result
 from kontextlab import payloads as p
-from kontextlab.history import ACTIVE_STATUSES, JobRecord
+from kontextlab.history import ACTIVE_STATUSES, FULL_IMAGE_DROPPED, JobRecord
 from kontextlab.images import download_name
-from kontextlab.jobs import LOST_ANSWER_MESSAGE, UNKNOWN, UNKNOWN_HEADLINE
+from kontextlab.jobs import LOST_ANSWER_MESSAGE, UNKNOWN, UNKNOWN_HEADLINE, TooManyJobs
 from kontextlab.links import browser_link
 from kontextlab.untrusted import plain
 from kontextlab.visitors import LimitReached
@@ -33,7 +33,8 @@ def submit(
     parent_id: str | None = None,
 ) -> str | None:
     """Count, record and send a job. Returns its row id, or None (with a sentence) when the
-    form is invalid or a daily limit would be passed; nothing is then sent."""
+    form is invalid, a daily limit would be passed, or too many jobs are already on the way;
+    nothing is then sent."""
     try:
         request.validate()
         reservation = connection.usage().reserve(conn.scope, conn.limits) if conn.scope else None
@@ -52,8 +53,11 @@ def submit(
         return row_id
     except p.InvalidRequest as exc:
         connection.usage().release(reservation)
-        st.toast(f"Not sent: {exc}", icon=":material/error:")
-        return None
+        st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
+    except TooManyJobs as exc:
+        connection.usage().release(reservation)
+        st.toast(f"Not sent: {exc}", icon=":material/hourglass_top:")
+    return None
 
 
 def allowance_line(conn: Connection) -> None:
@@ -214,14 +218,28 @@ def result_card(
     elif image:
         st.info(NO_COPY)
     st.caption(f"{plain(settings_line(record))} · {link_status(record)}")
-    if record.message:
-        st.caption(plain(record.message))
+    if message := card_message(record):
+        st.caption(plain(message))
     demo_webhook_note(conn, record)
     _card_actions(conn, record, key)
 
 
+def card_message(record: JobRecord) -> str | None:
+    """The row's message as a card shows it: a dropped full-size copy points to the link."""
+    if record.message != FULL_IMAGE_DROPPED:
+        return record.message
+    if record.link_valid():
+        return f"{FULL_IMAGE_DROPPED} “Open full image” shows it while the link is valid."
+    return f"{FULL_IMAGE_DROPPED} Its link has expired, so only the small preview is left."
+
+
 def check_account(conn: Connection, record: JobRecord) -> None:
-    if connection.runner().check_account(conn.client, record.id, conn.account_key):
+    try:
+        started = connection.runner().check_account(conn.client, record.id, conn.account_key)
+    except TooManyJobs as exc:
+        st.toast(str(exc), icon=":material/hourglass_top:")
+        return
+    if started:
         st.toast("Looking for this job among your account's jobs…")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,7 +12,7 @@ from components.connection import Connection
 from components.fmt import local_time, short
 from kontextlab import api
 from kontextlab.history import JobRecord
-from kontextlab.images import BadImage, PreparedImage, prepare_reference, thumbnail
+from kontextlab.images import BadImage, PreparedImage, prepare_reference
 from kontextlab.untrusted import plain
 
 UPLOAD = "Upload a picture"
@@ -47,14 +46,13 @@ def _upload(conn: Connection, prepared: PreparedImage, name: str, email: str | N
     """Upload once per session and picture; the upload is kept in history as an "upload" row,
     so edits of it have a parent and the original shows in their lineage."""
     cache = st.session_state.setdefault("_uploads", {})
-    digest = hashlib.sha256(prepared.data).hexdigest()
-    key = (conn.base_url, conn.account_key, digest, email)
+    key = (conn.base_url, conn.account_key, prepared.digest, email)
     if key not in cache:
         with st.spinner("Uploading the picture…"):
             asset = conn.client.upload_reference(prepared.data, prepared.mime_type, email=email)
         cache[key] = _record_upload(conn, prepared, name, asset)
     row_id, file_id = cache[key]
-    return Reference(file_id, prepared.data, prepared.width, prepared.height, row_id)
+    return Reference(file_id, prepared.preview, prepared.width, prepared.height, row_id)
 
 
 def _record_upload(
@@ -64,7 +62,6 @@ def _record_upload(
     row_id = store.add_job(
         account_key=conn.account_key, kind="upload", request={"prompt": name, "fileName": name}
     )
-    thumb, width, height = thumbnail(prepared.data)
     store.update_job(
         row_id,
         status="completed",
@@ -73,12 +70,12 @@ def _record_upload(
         asset_url=asset.asset_url,
         url_expires_at=asset.expires_at,
         mime_type=prepared.mime_type,
-        image=prepared.data,
-        thumbnail=thumb,
-        width=width,
-        height=height,
+        thumbnail=prepared.preview,
+        width=prepared.width,
+        height=prepared.height,
         completed_at=datetime.now(UTC),
     )
+    store.keep_image(row_id, prepared.data, connection.settings().image_budget_bytes)
     return row_id, asset.file_id or ""
 
 

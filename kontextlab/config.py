@@ -19,6 +19,7 @@ KEYS = (
     "KONTEXTLAB_DAILY_LIMIT",
     "KONTEXTLAB_DEMO_DAILY_LIMIT",
     "KONTEXTLAB_SHARED_HISTORY",
+    "KONTEXTLAB_IMAGE_BUDGET_MB",
 )
 VISITOR_DAILY_LIMIT = 20
 DAILY_LIMIT = 200
@@ -28,6 +29,8 @@ SECRET_NEEDED = (
     "KONTEXTLAB_ACCOUNT_SECRET: set it in the app's secrets (any long random text) and restart. "
     "Until then nothing is saved or shown."
 )
+DEFAULT_IMAGE_BUDGET_MB = 200.0  # full-size copies kept per visitor; thumbnails always
+MB = 1024 * 1024
 
 
 def default_database_url() -> str:
@@ -55,6 +58,7 @@ class Settings:
     daily_limit: int = DAILY_LIMIT
     demo_daily_limit: int = DEMO_DAILY_LIMIT
     shared_history: bool = False
+    image_budget_bytes: int = int(DEFAULT_IMAGE_BUDGET_MB * MB)
 
     @property
     def demo(self) -> bool:
@@ -92,6 +96,15 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _megabytes(value: str | None, default: float) -> int:
+    """Bytes from a size in MB; a value that is not a number of MB from 0 up is ignored."""
+    try:
+        number = float(value) if value is not None else default
+    except ValueError:
+        number = default
+    return int((number if 0 <= number < float("inf") else default) * MB)
+
+
 def load_settings(
     secrets: Mapping[str, object] | Callable[[], Mapping[str, object]] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -118,4 +131,5 @@ def load_settings(
         daily_limit=_limit(pick("KONTEXTLAB_DAILY_LIMIT"), DAILY_LIMIT),
         demo_daily_limit=_limit(pick("KONTEXTLAB_DEMO_DAILY_LIMIT"), DEMO_DAILY_LIMIT),
         shared_history=_flag(pick("KONTEXTLAB_SHARED_HISTORY")),
+        image_budget_bytes=_megabytes(pick("KONTEXTLAB_IMAGE_BUDGET_MB"), DEFAULT_IMAGE_BUDGET_MB),
     )

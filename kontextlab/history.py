@@ -42,6 +42,8 @@ ACTIVE_STATUSES: tuple[str, ...] = ("queued", "active")
 FINAL_STATUSES: tuple[str, ...] = ("completed", "failed")
 EXPORT_FORMAT = "kontextlab-history"
 SECRET_KEYS = frozenset({"token", "authorization", "apitoken", "api_token", "bearer"})
+# The message of a job whose full image was dropped to keep its account within budget.
+FULL_IMAGE_DROPPED = "The stored full-size copy was dropped to save space."
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -461,6 +463,39 @@ class HistoryStore:
             )
         return bool(done.rowcount)
 
+    # -- full images, within a budget per account key
+
+    def keep_image(self, rid: str, image: bytes, budget: int) -> list[str]:
+        """Keep a job's full image within its account key's `budget` (bytes of full images;
+        thumbnails do not count). The account's oldest full images are dropped first (blob
+        cleared, `has_image` false, message FULL_IMAGE_DROPPED) until the rest fits. Returns
+        the ids dropped: `rid` itself when its image alone is over the budget."""
+        now = self.clock()
+        with self._write() as conn:
+            owner = conn.execute(sa.select(jobs.c.account_key).where(jobs.c.id == rid)).scalar()
+            if owner is None:
+                return []
+            if len(image) > budget:
+                _drop_full_images(conn, [rid], now)
+                return [rid]
+            self._upsert_blobs(conn, rid, {"image": image})
+            conn.execute(
+                jobs.update().where(jobs.c.id == rid).values(has_image=True, updated_at=now)
+            )
+            doomed = _oldest_over_budget(conn, owner, budget, keep=rid)
+            _drop_full_images(conn, doomed, now)
+        return doomed
+
+    def image_bytes(self, account_key: str) -> int:
+        """Bytes of the full images kept for one account key."""
+        query = (
+            sa.select(sa.func.coalesce(sa.func.sum(sa.func.length(blobs.c.image)), 0))
+            .join(jobs, jobs.c.id == blobs.c.id)
+            .where(jobs.c.account_key == account_key, blobs.c.image.is_not(None))
+        )
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
     # -- reading jobs
 
     def get(self, rid: str, account_key: str) -> JobRecord | None:
@@ -811,6 +846,41 @@ def _frame(rows: Sequence[sa.Row[Any]], names: list[str]) -> pd.DataFrame:
     start = frame["started_at"].fillna(frame["created_at"])
     frame["duration_s"] = (frame["completed_at"] - start).dt.total_seconds().clip(lower=0)
     return frame[list(DATAFRAME_COLUMNS)]
+
+
+# ---------------------------------------------------------------- helpers: image budget
+
+
+def _oldest_over_budget(conn: Connection, account_key: str, budget: int, keep: str) -> list[str]:
+    """The account's full images to drop, oldest first, so that the rest (always including
+    `keep`) fits within `budget` bytes."""
+    query = (
+        sa.select(blobs.c.id, sa.func.length(blobs.c.image))
+        .join(jobs, jobs.c.id == blobs.c.id)
+        .where(jobs.c.account_key == account_key, blobs.c.image.is_not(None))
+        .order_by(jobs.c.created_at.asc(), jobs.c.id.asc())
+    )
+    sizes = [(rid, int(size or 0)) for rid, size in conn.execute(query)]
+    total = sum(size for _, size in sizes)
+    doomed: list[str] = []
+    for rid, size in sizes:
+        if total <= budget:
+            break
+        if rid != keep:
+            doomed.append(rid)
+            total -= size
+    return doomed
+
+
+def _drop_full_images(conn: Connection, ids: list[str], now: datetime) -> None:
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        conn.execute(blobs.update().where(blobs.c.id.in_(chunk)).values(image=None))
+        conn.execute(
+            jobs.update()
+            .where(jobs.c.id.in_(chunk))
+            .values(has_image=False, message=FULL_IMAGE_DROPPED, updated_at=now)
+        )
 
 
 # ---------------------------------------------------------------- helpers: remote sync

@@ -1,22 +1,65 @@
-"""Image checks and conversions: reference uploads, thumbnails, file names."""
+"""Image checks and conversions: reference uploads, thumbnails, file names.
+
+Every picture is opened through `open_image`, which reads only the file's header and refuses
+one that would decode to more pixels than allowed: a "decompression bomb" of a few kilobytes
+can declare 20,000 × 20,000 pixels and unpack to more than a gigabyte. Large pictures are then
+decoded small where the format allows it: JPEG through `draft()` (the decoder scales while it
+reads), 8-bit PNG a band of rows at a time, everything else with `reduce()` right after loading.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import math
 import re
+import struct
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ACCEPTED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 THUMBNAIL_SIZE = (384, 384)
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = 40_000_000  # the most pixels the app decodes at all
+UPLOAD_PIXELS = 16_000_000  # larger uploads are scaled down to at most this
+PREPARED_CACHE_ENTRIES = 16
+PREPARED_CACHE_BYTES = 64 * 1024 * 1024
+PREPARING_AT_ONCE = 2  # uploads decoded at the same time in one server process
+NOT_AN_IMAGE = "This file is not an image the app can read. Use a PNG, JPEG or WebP."
+DAMAGED = "The image file is damaged or incomplete. Please export it again."
+# Signatures of common formats the app does not take, so the message can name them.
+OTHER_FORMATS = (
+    (0, b"GIF8", "GIF"),
+    (0, b"BM", "BMP"),
+    (0, b"II*\x00", "TIFF"),
+    (0, b"MM\x00*", "TIFF"),
+    (4, b"ftypheic", "HEIC"),
+    (4, b"ftypheix", "HEIC"),
+    (4, b"ftypmif1", "HEIF"),
+    (4, b"ftypavif", "AVIF"),
+)
+ORIENTATION_TAG = 0x0112
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I", "F")
 
 
 class BadImage(ValueError):
-    """An upload we cannot use; the message is a plain sentence for the page."""
+    """A picture we cannot use; the message is a plain sentence for the page."""
 
 
 @dataclass(frozen=True)
@@ -26,33 +69,375 @@ class PreparedImage:
     width: int
     height: int
     note: str | None = None  # what we changed, in plain words
+    digest: str = ""  # SHA-256 of the file as uploaded
+    preview: bytes | None = None  # a small JPEG of the prepared picture
 
 
-def _open(data: bytes) -> Image.Image:
+# ---------------------------------------------------------------- opening, guarded
+
+
+def open_image(
+    data: bytes,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    formats: Iterable[str] = tuple(ACCEPTED_FORMATS),
+) -> Image.Image:
+    """The picture in `data`, opened lazily (header only, nothing decoded yet). Raises
+    BadImage with a plain sentence when it is not a PNG, JPEG or WebP (or one of `formats`),
+    or when it would decode to more than `max_pixels` pixels."""
     if not data:
         raise BadImage("The file is empty.")
+    try:
+        image = Image.open(io.BytesIO(data), formats=tuple(formats))
+    except Image.DecompressionBombError:
+        raise BadImage(_too_many_pixels(None, max_pixels)) from None
+    except UnidentifiedImageError:
+        other = _other_format(data)
+        if other:
+            raise BadImage(f"{other} files are not supported. Use a PNG, JPEG or WebP.") from None
+        raise BadImage(NOT_AN_IMAGE) from None
+    except (OSError, SyntaxError, ValueError, struct.error):
+        raise BadImage(DAMAGED) from None
+    if image.width * image.height > max_pixels:
+        raise BadImage(_too_many_pixels(image.size, max_pixels))
+    return image
+
+
+def _too_many_pixels(size: tuple[int, int] | None, limit: int) -> str:
+    most = f"{limit / 1_000_000:g} megapixels"
+    if size is None:
+        return f"The image has far too many pixels. Please use one under {most}."
+    width, height = size
+    return (
+        f"The image is {width:,} × {height:,} pixels ({width * height / 1_000_000:,.0f} "
+        f"megapixels); the app reads pictures up to {most}. Please use a smaller one."
+    )
+
+
+def _other_format(data: bytes) -> str | None:
+    return next((name for at, sig, name in OTHER_FORMATS if data[at : at + len(sig)] == sig), None)
+
+
+@contextmanager
+def _decoding() -> Iterator[None]:
+    """Turn a decoder's complaint about a broken file into a plain sentence."""
+    try:
+        yield
+    except BadImage:
+        raise
+    except (OSError, SyntaxError, ValueError, struct.error, zlib.error, EOFError):
+        raise BadImage(DAMAGED) from None
+
+
+# ---------------------------------------------------------------- decoding small
+
+
+def _factor(width: int, height: int, limit: int) -> int:
+    """The smallest whole factor that brings width × height to at most `limit` pixels."""
+    factor = max(1, math.ceil(math.sqrt(width * height / limit)))
+    while math.ceil(width / factor) * math.ceil(height / factor) > limit:
+        factor += 1
+    return factor
+
+
+def _decode_within(image: Image.Image, data: bytes, limit: int) -> Image.Image:
+    """The opened picture decoded at no more than `limit` pixels, never holding the full-size
+    pixels where the format lets us avoid it (JPEG, 8-bit PNG)."""
+    width, height = image.size
+    if width * height <= limit:
+        image.load()
+        return image
+    if image.format == "JPEG":
+        # The decoder scales by 1/2, 1/4 or 1/8 while reading: ask for no less than half the
+        # target per side, so the result lands between a quarter of the limit and the limit.
+        scale = math.sqrt(limit / (width * height)) / 2
+        image.draft(None, (max(1, int(width * scale)), max(1, int(height * scale))))
+        image.load()
+    elif image.format == "PNG" and (banded := _png_reduced(data, image.size, limit)):
+        return banded
+    else:
+        image.load()
+    if image.width * image.height <= limit:
+        return image
+    reduced = _reducible(image).reduce(_factor(image.width, image.height, limit))
+    image.close()  # frees the full-size pixels now, though the caller still holds `image`
+    return reduced
+
+
+def _reducible(image: Image.Image) -> Image.Image:
+    """`reduce()` averages pixel values: palette and 16-bit pictures need converting first."""
+    if image.mode == "P":
+        return image.convert("RGBA")
+    if image.mode == "1":
+        return image.convert("L")
+    if image.mode in ("I;16", "I;16B", "I;16L"):
+        return image.convert("I")
+    return image
+
+
+# ---------------------------------------------------------------- PNG, a band at a time
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type → samples per pixel
+PNG_RAWMODES = {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}
+PNG_BAND_BYTES = 4 * 1024 * 1024  # filtered scanline bytes decoded at once
+
+
+@dataclass(frozen=True)
+class _PngLayout:
+    width: int
+    height: int
+    color: int
+    extras: bytes  # the PLTE and tRNS chunks, verbatim: every band needs them
+    idat: tuple[tuple[int, int], ...]  # (start, length) of each IDAT chunk's data
+
+    @property
+    def stride(self) -> int:
+        return 1 + self.width * PNG_CHANNELS[self.color]
+
+
+def _png_layout(data: bytes) -> _PngLayout | None:
+    """Where an 8-bit, non-interlaced PNG keeps its pixels; None for any other PNG."""
+    if not data.startswith(PNG_SIGNATURE):
+        return None
+    pos, header, extras, idat = len(PNG_SIGNATURE), None, [], []
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        start = pos + 8
+        if kind == b"IHDR" and length == 13 and header is None:
+            header = struct.unpack(">IIBBBBB", data[start : start + 13])
+        elif kind in (b"PLTE", b"tRNS"):
+            extras.append(data[pos : start + length + 4])
+        elif kind == b"IDAT":
+            idat.append((start, length))
+        elif kind == b"IEND":
+            break
+        pos = start + length + 4
+    if header is None or not idat:
+        return None
+    width, height, depth, color, _, _, interlace = header
+    if depth != 8 or interlace or color not in PNG_CHANNELS:
+        return None
+    return _PngLayout(width, height, color, b"".join(extras), tuple(idat))
+
+
+def _png_bands(data: bytes, layout: _PngLayout, rows: int) -> Iterator[bytes]:
+    """The image's filtered scanlines, `rows` at a time, inflated with bounded output."""
+    want, left = layout.stride * rows, layout.stride * layout.height
+    inflate, pending, view = zlib.decompressobj(), bytearray(), memoryview(data)
+    for start, length in layout.idat:
+        chunk: bytes | memoryview = view[start : start + length]
+        while chunk and left > 0:
+            pending += inflate.decompress(chunk, want)
+            chunk = inflate.unconsumed_tail
+            while len(pending) >= min(want, left):
+                size = min(want, left)
+                yield bytes(pending[:size])
+                del pending[:size]
+                left -= size
+                if left == 0:
+                    return
+    pending += inflate.flush()
+    if len(pending) < left:
+        raise BadImage(DAMAGED)
+    yield bytes(pending[:left])
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def _png_band(layout: _PngLayout, previous: bytes | None, scanlines: bytes) -> Image.Image:
+    """Decode some scanlines as a PNG of their own. Their filters may refer to the row above,
+    so the band starts with that row, unfiltered (filter type 0), and it is cropped off."""
+    body = scanlines if previous is None else b"\x00" + previous + scanlines
+    height = len(body) // layout.stride
+    header = struct.pack(">IIBBBBB", layout.width, height, 8, layout.color, 0, 0, 0)
+    png = b"".join(
+        (
+            PNG_SIGNATURE,
+            _png_chunk(b"IHDR", header),
+            layout.extras,
+            _png_chunk(b"IDAT", zlib.compress(body, 0)),
+            _png_chunk(b"IEND", b""),
+        )
+    )
+    band = Image.open(io.BytesIO(png), formats=("PNG",))
+    band.load()
+    return band if previous is None else band.crop((0, 1, layout.width, height))
+
+
+def _png_reduced(data: bytes, size: tuple[int, int], limit: int) -> Image.Image | None:
+    """An 8-bit PNG of `size` (as its header said when opened) reduced to at most `limit`
+    pixels without ever holding its full-size pixels: a band of rows is decoded, reduced and
+    pasted at a time. None when the PNG is not of that kind."""
+    layout = _png_layout(data)
+    if layout is None or (layout.width, layout.height) != size:
+        return None
+    factor = _factor(layout.width, layout.height, limit)
+    rows = max(factor, PNG_BAND_BYTES // layout.stride // factor * factor)
+    out: Image.Image | None = None
+    previous: bytes | None = None
+    top = 0
+    for scanlines in _png_bands(data, layout, rows):
+        band = _png_band(layout, previous, scanlines)
+        last = band.crop((0, band.height - 1, band.width, band.height))
+        previous = last.tobytes("raw", PNG_RAWMODES[layout.color])
+        small = _reducible(band).reduce(factor)
+        if out is None:
+            size = (math.ceil(layout.width / factor), math.ceil(layout.height / factor))
+            out = Image.new(small.mode, size)
+        out.paste(small, (0, top))
+        top += small.height
+    return out
+
+
+# ---------------------------------------------------------------- reference uploads
+
+
+class _PreparedCache:
+    """Prepared uploads by the digest of the file as uploaded, least recently used dropped
+    first, within a count and a byte budget; a refusal is kept too, so a bad file sitting
+    in the uploader is not decoded again on every rerun."""
+
+    def __init__(self, entries: int, budget: int):
+        self.entries, self.budget = entries, budget
+        self._items: OrderedDict[str, PreparedImage | BadImage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> PreparedImage | BadImage | None:
+        with self._lock:
+            found = self._items.get(digest)
+            if found is not None:
+                self._items.move_to_end(digest)
+            return found
+
+    def put(self, digest: str, value: PreparedImage | BadImage) -> None:
+        with self._lock:
+            self._items[digest] = value
+            self._items.move_to_end(digest)
+            while len(self._items) > 1 and (
+                len(self._items) > self.entries or self._bytes() > self.budget
+            ):
+                self._items.popitem(last=False)
+
+    def _bytes(self) -> int:
+        return sum(_size(v) for v in self._items.values())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def _size(value: PreparedImage | BadImage) -> int:
+    if isinstance(value, BadImage):
+        return 256
+    return len(value.data) + len(value.preview or b"")
+
+
+PREPARED = _PreparedCache(PREPARED_CACHE_ENTRIES, PREPARED_CACHE_BYTES)
+_preparing = threading.BoundedSemaphore(PREPARING_AT_ONCE)
+
+
+def prepare_reference(data: bytes) -> PreparedImage:
+    """Check an uploaded picture and make it safe to send: scaled down to at most 16
+    megapixels, and converted where the API may choke (CMYK, 16-bit, transparency, EXIF
+    rotation) into a plain 8-bit RGB PNG or JPEG. Prepared once per file: the result (or the
+    refusal) is kept by the file's SHA-256. Raises BadImage with a plain sentence."""
+    digest = hashlib.sha256(data).hexdigest()
+    found = PREPARED.get(digest)
+    if found is None:
+        try:
+            found = _prepare(data, digest)
+        except BadImage as exc:
+            found = exc
+        PREPARED.put(digest, found)
+    if isinstance(found, BadImage):
+        raise BadImage(str(found))
+    return found
+
+
+def _prepare(data: bytes, digest: str) -> PreparedImage:
     if len(data) > MAX_UPLOAD_BYTES:
         mb = len(data) / 1024 / 1024
         raise BadImage(f"The image is {mb:.1f} MB; the limit is 20 MB. Try a smaller file.")
+    with _preparing:
+        image = open_image(data)
+        if _sendable_as_is(image):
+            (width, height), mime = image.size, ACCEPTED_FORMATS[image.format or "PNG"]
+            with _decoding():  # decodes the whole file (small): proves it is not broken
+                preview = _preview(_decode_within(image, data, _preview_pixels()))
+            return PreparedImage(data, mime, width, height, None, digest, preview)
+        return _converted(image, data, digest)
+
+
+def _sendable_as_is(image: Image.Image) -> bool:
+    small = image.width * image.height <= UPLOAD_PIXELS
+    return small and image.mode in ("RGB", "L") and _orientation(image) == 1
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation found in the header. Not `getexif()`: for a PNG it decodes the
+    whole picture to look for EXIF after the pixels."""
+    raw = image.info.get("exif")
+    if not raw:
+        return 1
     try:
-        image = Image.open(io.BytesIO(data))
-        if image.width * image.height > MAX_PIXELS:
-            raise BadImage("The image has too many pixels. Please use one under 40 megapixels.")
-        image.load()
-    except BadImage:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError):
-        raise BadImage(
-            "This file is not an image the app can read. Use a PNG, JPEG or WebP."
-        ) from None
-    except (OSError, SyntaxError, ValueError):
-        msg = "The image file is damaged or incomplete. Please export it again."
-        raise BadImage(msg) from None
-    if image.format not in ACCEPTED_FORMATS:
-        raise BadImage(
-            f"{image.format or 'This'} files are not supported. Use a PNG, JPEG or WebP."
+        exif = Image.Exif()
+        exif.load(raw)
+        value = exif.get(ORIENTATION_TAG, 1)
+    except (OSError, SyntaxError, ValueError, struct.error):
+        return 1
+    return value if value in UPRIGHT else 1
+
+
+def _converted(image: Image.Image, data: bytes, digest: str) -> PreparedImage:
+    original_size, mode, orientation = image.size, image.mode, _orientation(image)
+    with _decoding():
+        small = _decode_within(image, data, UPLOAD_PIXELS)
+        notes = _notes(mode, orientation, small)
+        rgb = _flatten(small)
+        del small, image
+        if orientation in UPRIGHT:
+            rgb = rgb.transpose(UPRIGHT[orientation])
+    if rgb.width * rgb.height < original_size[0] * original_size[1]:
+        width, height = original_size
+        notes.append(
+            f"scaled down from {width:,} × {height:,} to {rgb.width:,} × {rgb.height:,} "
+            f"pixels (the app sends pictures of up to {UPLOAD_PIXELS // 1_000_000} megapixels)"
         )
-    return image
+    encoded, mime = _encode(rgb, prefer_jpeg=_is_jpeg(data))
+    note = "The image was " + ", ".join(notes) + "." if notes else None
+    return PreparedImage(encoded, mime, rgb.width, rgb.height, note, digest, _preview(rgb))
+
+
+def _notes(mode: str, orientation: int, decoded: Image.Image) -> list[str]:
+    notes: list[str] = []
+    if orientation in UPRIGHT:
+        notes.append("rotated upright")
+    if mode == "CMYK":
+        notes.append("converted from CMYK to RGB")
+    elif mode in SIXTEEN_BIT:
+        notes.append("converted from 16-bit to 8-bit")
+    if _has_alpha(decoded):
+        notes.append("transparent areas filled with white")
+    return notes
+
+
+def _is_jpeg(data: bytes) -> bool:
+    return data[:3] == b"\xff\xd8\xff"
+
+
+def _encode(image: Image.Image, *, prefer_jpeg: bool) -> tuple[bytes, str]:
+    """JPEG for a JPEG upload; else PNG, unless the PNG would be over the upload limit."""
+    out = io.BytesIO()
+    if not prefer_jpeg:
+        image.save(out, format="PNG", optimize=False)
+        if out.tell() <= MAX_UPLOAD_BYTES:
+            return out.getvalue(), "image/png"
+        out = io.BytesIO()
+    image.save(out, format="JPEG", quality=92)
+    return out.getvalue(), "image/jpeg"
 
 
 def _has_alpha(image: Image.Image) -> bool:
@@ -61,49 +446,51 @@ def _has_alpha(image: Image.Image) -> bool:
     return image.mode == "P" and "transparency" in image.info
 
 
-def prepare_reference(data: bytes) -> PreparedImage:
-    """Check an uploaded image; convert what the API may choke on (CMYK, 16-bit,
-    transparency, EXIF rotation) into a plain 8-bit RGB PNG or JPEG."""
-    image = _open(data)
-    notes: list[str] = []
-    fixed = ImageOps.exif_transpose(image)
-    if fixed is not image and image.getexif().get(0x0112, 1) != 1:
-        notes.append("rotated upright")
-    if image.mode == "CMYK":
-        notes.append("converted from CMYK to RGB")
-    elif image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        notes.append("converted from 16-bit to 8-bit")
-    if _has_alpha(image):
-        notes.append("transparent areas filled with white")
-    if not notes and image.mode in ("RGB", "L"):
-        return PreparedImage(data, ACCEPTED_FORMATS[image.format], image.width, image.height)
-    rgb = _flatten(fixed)
-    out = io.BytesIO()
-    rgb.save(out, format="PNG", optimize=False)
-    note = "The image was " + ", ".join(notes) + "." if notes else None
-    return PreparedImage(out.getvalue(), "image/png", rgb.width, rgb.height, note)
-
-
 def _flatten(image: Image.Image) -> Image.Image:
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+    if image.mode in SIXTEEN_BIT:
         image = image.point(lambda v: v / 256).convert("L")
-    if image.mode in ("RGBA", "LA", "PA", "P"):
+    if image.mode in ("LA", "PA", "P"):
         image = image.convert("RGBA")
+    if image.mode == "RGBA":
         background = Image.new("RGB", image.size, "white")
         background.paste(image, mask=image.getchannel("A"))
         return background
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
-def thumbnail(data: bytes, size: tuple[int, int] = THUMBNAIL_SIZE) -> tuple[bytes, int, int]:
-    """A small JPEG of an image, plus the original's width and height."""
-    image = Image.open(io.BytesIO(data))
-    width, height = image.size
-    small = _flatten(image)
-    small.thumbnail(size)
+def _preview_pixels(size: tuple[int, int] = THUMBNAIL_SIZE) -> int:
+    return 4 * size[0] * size[1]  # twice the box per side, so the last resize is a good one
+
+
+def _preview(image: Image.Image, size: tuple[int, int] = THUMBNAIL_SIZE) -> bytes:
+    """A small JPEG, shrunk first and flattened after, so no full-size copy is made."""
+    small = _flatten(_shrunk(_reducible(image), size))
     out = io.BytesIO()
     small.save(out, format="JPEG", quality=82)
-    return out.getvalue(), width, height
+    return out.getvalue()
+
+
+def _shrunk(image: Image.Image, box: tuple[int, int]) -> Image.Image:
+    scale = min(1.0, box[0] / image.width, box[1] / image.height)
+    if scale == 1.0:
+        return image
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+# ---------------------------------------------------------------- thumbnails and names
+
+
+def thumbnail(
+    data: bytes, size: tuple[int, int] = THUMBNAIL_SIZE, *, max_pixels: int = MAX_PIXELS
+) -> tuple[bytes, int, int]:
+    """A small JPEG of a picture, plus the original's width and height. Raises BadImage
+    (a plain sentence) for a file that is not a picture, is broken, or is too large."""
+    image = open_image(data, max_pixels=max_pixels)
+    width, height = image.size
+    with _decoding():
+        small = _preview(_decode_within(image, data, _preview_pixels(size)), size)
+    return small, width, height
 
 
 def closest_aspect_ratio(width: int, height: int) -> str:

@@ -14,20 +14,29 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from kontextlab import api
+from kontextlab.config import DEFAULT_IMAGE_BUDGET_MB, MB
 from kontextlab.history import ACTIVE_STATUSES as ACTIVE
-from kontextlab.history import HistoryStore, JobRecord
-from kontextlab.images import thumbnail
-from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest, draw_seed
+from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore, JobRecord
+from kontextlab.images import BadImage, thumbnail
+from kontextlab.payloads import (
+    CreateRequest,
+    EditRequest,
+    FieldError,
+    InvalidRequest,
+    UpscaleRequest,
+    draw_seed,
+)
 
 log = logging.getLogger(__name__)
 
 AnyRequest = CreateRequest | EditRequest | UpscaleRequest
-IMAGE_BUDGET_BYTES = 6 * 1024 * 1024
+IMAGE_BUDGET_BYTES = 6 * 1024 * 1024  # one full image larger than this is not kept
+T = TypeVar("T")
 UNKNOWN = "unknown"
 # An "unknown" job's card leads with UNKNOWN_HEADLINE; its row message says what happened since.
 UNKNOWN_HEADLINE = (
@@ -57,6 +66,27 @@ class StoreUnavailable(Exception):
     """The history store stayed unreachable for longer than the runner waits."""
 
 
+class TooManyJobs(Exception):
+    """Another job now would pass a cap on jobs in flight. Nothing was recorded or sent; the
+    message is a plain sentence that says what to do."""
+
+
+UPSCALE_OF_UPSCALE = (
+    "This picture is already an upscale, so it cannot be upscaled again. Upscale the "
+    "original picture instead."
+)
+BUSY_PROCESS_MESSAGE = (
+    "The app is making a lot of pictures for other people right now; try again in a minute."
+)
+
+
+def busy_scope_message(count: int) -> str:
+    pictures = "picture" if count == 1 else "pictures"
+    return (
+        f"You already have {count} {pictures} on the way; wait for one to finish, then try again."
+    )
+
+
 @dataclass(frozen=True)
 class RunnerSettings:
     poll_interval: float = 1.0  # at most one status request per second per job
@@ -71,6 +101,9 @@ class RunnerSettings:
     search_every: float = 30.0  # an "unknown" job is looked for at most this often
     search_for: float = 3600.0  # ... and automatically only while it is younger than this
     search_assets: int = 20  # newest account pictures checked for a lost job
+    max_in_flight_per_scope: int = 4  # jobs on the way for one visitor (account key)
+    max_in_flight: int = 32  # workers in this server process, for every visitor together
+    image_budget_bytes: int = int(DEFAULT_IMAGE_BUDGET_MB * MB)  # full images per visitor
 
 
 MISSING_REFERENCE = (
@@ -101,6 +134,7 @@ class JobRunner:
         self.settings = settings or RunnerSettings()
         self.sleep = sleep
         self._threads: dict[str, threading.Thread] = {}
+        self._scopes: dict[str, str] = {}  # row id → account key, for every started worker
         self._swept: dict[str, float] = {}  # account key → last resume sweep (monotonic)
         self._searched: dict[str, float] = {}  # row id → last search for a lost job
         # Re-entrant: submit and resume hold it across "record or look up, then start", so
@@ -118,19 +152,62 @@ class JobRunner:
         parent_id: str | None = None,
     ) -> str:
         """Validate, record the job, then send it from a worker thread. Returns the row id.
-        Raises InvalidRequest (nothing recorded, nothing sent) when the form is invalid.
+        Raises InvalidRequest when the form is invalid, and TooManyJobs when this visitor
+        (`account_key`) or the whole process already has as many jobs on the way as allowed;
+        either way nothing is recorded and nothing is sent.
 
         A create or edit without a seed gets one drawn here: the vendor does not report the
         seed it used, so the seed sent is the only one the app can show and re-use."""
         if isinstance(request, CreateRequest | EditRequest) and request.seed is None:
             request = dataclasses.replace(request, seed=draw_seed())
         payload = request.payload()
+        if isinstance(request, UpscaleRequest):
+            self._check_upscale_source(request, account_key, parent_id)
         with self._lock:
+            self._check_room(account_key)
             row_id = self.store.add_job(
                 account_key=account_key, kind=request.kind, request=payload, parent_id=parent_id
             )
-            self._start(row_id, self._run_new, client, request, account_key)
+            self._start(row_id, account_key, self._run_new, client, request, account_key)
         return row_id
+
+    def _check_upscale_source(
+        self, request: UpscaleRequest, account_key: str, parent_id: str | None
+    ) -> None:
+        """An upscale of an upscale would grow the picture (and the memory it takes) again
+        and again: refuse it as an invalid request."""
+        source = self.store.get(parent_id, account_key) if parent_id else None
+        if source is None and request.job_id:
+            source = self.store.find_by_job_id(account_key, request.job_id)
+        if source is not None and source.kind == "upscale":
+            raise InvalidRequest([FieldError("job_id", UPSCALE_OF_UPSCALE)])
+
+    def in_flight_count(self, account_key: str) -> int:
+        """Jobs on the way for one scope: its live workers, and its queued or active rows
+        (a row left active by an earlier server is on the way too, until resumed)."""
+        with self._lock:
+            rows = {r.id for r in self.store.in_flight(account_key)}
+            return len(rows | self._live_rows(account_key))
+
+    def _live_rows(self, account_key: str) -> set[str]:
+        return {
+            row_id
+            for row_id, thread in self._threads.items()
+            if thread.is_alive() and self._scopes.get(row_id) == account_key
+        }
+
+    def _check_room(self, account_key: str) -> None:
+        count = self.in_flight_count(account_key)
+        if count >= self.settings.max_in_flight_per_scope:
+            raise TooManyJobs(busy_scope_message(count))
+        if self.running_count() >= self.settings.max_in_flight:
+            raise TooManyJobs(BUSY_PROCESS_MESSAGE)
+
+    def _room_to_follow(self, account_key: str) -> bool:
+        """Whether a resume may start one more worker for this scope: resumed jobs wait for
+        a free slot (the next sweep) rather than pass the caps."""
+        per_scope = len(self._live_rows(account_key)) < self.settings.max_in_flight_per_scope
+        return per_scope and self.running_count() < self.settings.max_in_flight
 
     def resume(self, client: api.Client, account_key: str, *, force: bool = False) -> int:
         """Follow jobs that no worker follows: left in flight by an earlier session or
@@ -144,13 +221,16 @@ class JobRunner:
             self._swept[account_key] = now
             count = 0
             for record in self.store.in_flight(account_key, (*ACTIVE, UNKNOWN)):
+                if not self._room_to_follow(account_key):
+                    break
                 if not self.is_running(record.id) and self._resume_one(client, record):
                     count += 1
         return count
 
     def _resume_one(self, client: api.Client, record: JobRecord) -> bool:
+        scope = record.account_key
         if record.job_id and record.status != UNKNOWN:
-            self._start(record.id, self._run_existing, client, record.job_id, record.account_key)
+            self._start(record.id, scope, self._run_existing, client, record.job_id, scope)
             return True
         if record.status != UNKNOWN:  # recorded, never confirmed: the app stopped meanwhile
             # A page run calls this: no waiting out a database outage here (the page says so).
@@ -159,7 +239,7 @@ class JobRunner:
             )
         elif not self._search_due(record):
             return False
-        self._start(record.id, self._run_search, client, record.account_key)
+        self._start(record.id, scope, self._run_search, client, scope)
         return True
 
     def _search_due(self, record: JobRecord) -> bool:
@@ -169,12 +249,15 @@ class JobRunner:
         return age < self.settings.search_for and not recent
 
     def check_account(self, client: api.Client, row_id: str, account_key: str) -> bool:
-        """Look for an "unknown" job now ("Check my account"). False if already looking."""
+        """Look for an "unknown" job now ("Check my account"). False if already looking;
+        TooManyJobs when the caps on jobs in flight leave no room for one more worker."""
         with self._lock:
             record = self.store.get(row_id, account_key)
             if record is None or record.status != UNKNOWN or self.is_running(row_id):
                 return False
-            self._start(row_id, self._run_search, client, account_key)
+            if not self._room_to_follow(account_key):
+                raise TooManyJobs(busy_scope_message(len(self._live_rows(account_key))))
+            self._start(row_id, account_key, self._run_search, client, account_key)
             return True
 
     def is_running(self, row_id: str) -> bool:
@@ -195,12 +278,13 @@ class JobRunner:
 
     # -- threads
 
-    def _start(self, row_id: str, target: Callable[..., None], *args: Any) -> None:
+    def _start(self, row_id: str, scope: str, target: Callable[..., None], *args: Any) -> None:
         thread = threading.Thread(
             target=self._guard, args=(row_id, target, *args), name=f"job-{row_id[:8]}", daemon=True
         )
         with self._lock:
             self._threads[row_id] = thread
+            self._scopes[row_id] = scope
         thread.start()
 
     def _guard(self, row_id: str, target: Callable[..., None], *args: Any) -> None:
@@ -224,14 +308,23 @@ class JobRunner:
         finally:
             with self._lock:
                 self._threads.pop(row_id, None)
+                self._scopes.pop(row_id, None)
 
     def _save(self, row_id: str, **changes: Any) -> None:
         """Write a job's new state, waiting out a database that is briefly unavailable."""
+        self._patiently(row_id, lambda: self.store.update_job(row_id, **changes))
+
+    def _keep_image(self, row_id: str, image: bytes) -> list[str]:
+        """Keep a full image within its visitor's budget; the ids whose copy was dropped."""
+        budget = self.settings.image_budget_bytes
+        return self._patiently(row_id, lambda: self.store.keep_image(row_id, image, budget))
+
+    def _patiently(self, row_id: str, write: Callable[[], T]) -> T:
+        """Run a database write, waiting out a database that is briefly unavailable."""
         waited, attempt = 0.0, 0
         while True:
             try:
-                self.store.update_job(row_id, **changes)
-                return
+                return write()
             except STORE_TROUBLE as exc:
                 delay = min(10.0, 0.5 * 2**attempt)
                 if waited + delay > self.settings.store_patience:
@@ -371,17 +464,22 @@ class JobRunner:
             "completed_at": datetime.now(UTC),
             "job_id": job.job_id,
         }
-        changes.update(self._pictures(client, artifact))
+        pictures = self._pictures(client, artifact)
+        full = pictures.pop("image", None)
+        changes.update(pictures)
+        if full is not None and row_id in self._keep_image(row_id, full):
+            changes["message"] = FULL_IMAGE_DROPPED
         self._save(row_id, **changes)
 
     def _pictures(self, client: api.Client, artifact: api.Asset) -> dict[str, Any]:
-        """Keep a thumbnail (and the full image within budget) so history outlives the URL."""
+        """A thumbnail (and the full image, when not too large for one copy) to keep, so
+        history outlives the URL; the full image is kept within the visitor's budget."""
         try:
             data, content_type = client.download(artifact.asset_url or "")
             thumb, width, height = thumbnail(data)
         except api.ApiError:
             return {"message": "The image is ready, but the app could not save a copy of it."}
-        except OSError:
+        except BadImage:  # not a picture, broken, or too many pixels to decode safely
             return {"message": "The image is ready, but the app could not read it."}
         image = data if len(data) <= IMAGE_BUDGET_BYTES else None
         mime = artifact.mime_type or content_type.split(";")[0] or None

@@ -22,6 +22,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--account", action="append", help="account email (repeatable)")
     p.add_argument("--credits", type=int, default=100_000)
     p.add_argument("--max-jobs", type=int, default=5)
+    p.add_argument(
+        "--no-max-jobs-override",
+        dest="max_jobs_override",
+        action="store_false",
+        help="a request's maxJobs may lower the account's --max-jobs, never raise it (the demo)",
+    )
+    p.add_argument(
+        "--file-budget-mb", type=float, default=256, help="uploads and pictures held, at most"
+    )
     p.add_argument("--url-lifetime", type=float, default=3600.0, help="seconds")
     p.add_argument("--record-lifetime", type=float, default=86400.0, help="seconds")
     p.add_argument("--test-mode", action="store_true", help="enable /_control/ endpoints")
@@ -44,6 +53,8 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         accounts=args.account,
         credits=args.credits,
         max_jobs=args.max_jobs,
+        max_jobs_override=args.max_jobs_override,
+        file_budget_bytes=int(args.file_budget_mb * 1024 * 1024),
         url_lifetime=args.url_lifetime,
         record_lifetime=args.record_lifetime,
         test_mode=args.test_mode,

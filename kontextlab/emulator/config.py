@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 DEMO_TOKEN = "kontextlab-demo"  # public on purpose: it only opens the local emulator
 DEMO_EMAIL = "demo@kontextlab.app"
 API_PREFIX = "/v1/ltxstudio"
 FILES_PREFIX = "/_files/"
 CONTROL_PREFIX = "/_control/"
+DEMO_FILES = 128 * 1024 * 1024  # the demo's file budget, in bytes
 COSTS = {"flux": 28, "flux-premium": 28, "nano-banana": 49, "upscale": 28}
 
 
@@ -26,7 +28,19 @@ class EmulatorConfig:
     test_mode: bool = False  # enables the HTTP control endpoints under /_control/
     allow_webhook_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
     render_workers: int = 2
+    # The vendor lets a request's maxJobs override the account's: True does the same. False
+    # (the demo) lets it only lower the account's max_jobs, never raise it.
+    max_jobs_override: bool = True
+    # Bytes of uploads, renders and thumbnails held at most; the least recently used go first.
+    file_budget_bytes: int = 256 * 1024 * 1024
 
     @property
     def emails(self) -> tuple[str, ...]:
         return (DEMO_EMAIL,) if self.accounts is None else tuple(self.accounts)
+
+    @classmethod
+    def demo(cls, **knobs: Any) -> EmulatorConfig:
+        """The built-in demo of a public app, shared by strangers: no request raises the
+        account's concurrency, and it holds fewer files."""
+        values: dict[str, Any] = {"max_jobs_override": False, "file_budget_bytes": DEMO_FILES}
+        return cls(**{**values, **knobs})

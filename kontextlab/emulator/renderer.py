@@ -170,9 +170,18 @@ def scene(prompt: str, seed: int, size: tuple[int, int], model: str) -> Array:
 # ---------------------------------------------------------------- references and edits
 
 
-def decode(data: bytes) -> Image.Image:
+def decode(data: bytes, at_least: tuple[int, int] | None = None) -> Image.Image:
+    """An upright RGB picture. With `at_least`, a large one is decoded small (a JPEG scales
+    while it is read, then `reduce()`), never below that size on either side, so memory
+    follows the size the render needs rather than the upload's."""
     img = Image.open(io.BytesIO(data))
-    return ImageOps.exif_transpose(img).convert("RGB")
+    side = max(at_least) if at_least else 0
+    if side:
+        img.draft("RGB", (side, side))  # a square box: right whichever way the EXIF turns it
+    ImageOps.exif_transpose(img, in_place=True)
+    img = img if img.mode == "RGB" else img.convert("RGB")
+    factor = min(img.width, img.height) // side if side else 1
+    return img.reduce(factor) if factor >= 2 else img
 
 
 def fit(img: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -334,7 +343,7 @@ def render_create(
     half = scene(prompt, seed, (size[0] // 2, size[1] // 2), model)
     a = to_array(to_image(half).resize(size, Image.BICUBIC))
     if reference is not None:
-        ref = to_array(fit(decode(reference), size))
+        ref = to_array(fit(decode(reference, size), size))
         k = 0.85 * strength / 100
         a = a * (1 - k) + ref * k
     rng = seed_rng("style", prompt.strip(), seed, style, aspect_ratio, model)
@@ -352,7 +361,7 @@ def render_edit(
 ) -> Rendered:
     size = SIZES[aspect_ratio]
     rng = seed_rng("edit", prompt.strip(), seed, aspect_ratio, model, shot_type, shot_angle)
-    img = fit(decode(reference), size)
+    img = fit(decode(reference, size), size)
     img = angle(zoom(img, _zoom_for(shot_type), rng), shot_angle)
     a = prompt_grade(to_array(img), prompt, rng)
     if model == "flux-premium":

@@ -157,8 +157,8 @@ class Handler(BaseHTTPRequestHandler):
         if self._fault(method, "_files/{id}"):
             return
         world = self.server.world
-        stored = world.open_file(key, query.get("exp", ""), query.get("sig", ""))
-        self._send(200, stored.data, stored.mime_type, {"Cache-Control": "private, max-age=60"})
+        data, mime = world.open_file(key, query.get("exp", ""), query.get("sig", ""))
+        self._send(200, data, mime, {"Cache-Control": "private, max-age=60"})
 
     def _api(self, method: str, path: str, query: dict[str, str], body: bytes) -> None:
         prefix = API_PREFIX + "/"

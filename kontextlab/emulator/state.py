@@ -19,6 +19,7 @@ import secrets
 import threading
 import urllib.request
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for_futures
@@ -31,14 +32,17 @@ from PIL import Image, UnidentifiedImageError
 
 from kontextlab.emulator import renderer, rules
 from kontextlab.emulator.config import COSTS, FILES_PREFIX, EmulatorConfig
+from kontextlab.emulator.files import FileShelf, StoredFile, new_file
 
 log = logging.getLogger(__name__)
 JOB_ID = re.compile(r"^email:[^:]+:[0-9a-fA-F-]+-type:[a-z]+$")
 UPLOAD_LIMIT = 20 * 1024 * 1024
+UPLOAD_PIXELS = 40_000_000  # our choice: the vendor states no limit
 UPLOAD_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 # Drawing a picture is the emulator's own overhead, not the job's time: once a job's time is
 # up on the emulator's clock, answers wait (this long at most, in wall seconds) for its render.
 RENDER_GRACE = 60.0
+WEBHOOK_LOG_LIMIT = 1000  # webhook outcomes kept for tests, newest last
 
 
 class ApiFailure(Exception):
@@ -53,16 +57,6 @@ class ApiFailure(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"error": self.message, **self.extra, "code": self.status}
-
-
-@dataclass
-class StoredFile:
-    file_id: str
-    key: str  # the id in the signed URL path
-    data: bytes
-    mime_type: str
-    type: str  # "artifact", "reference-image", "thumbnail"
-    thumbnail: StoredFile | None = None
 
 
 @dataclass
@@ -99,12 +93,6 @@ class Tenant:
     files: dict[str, StoredFile] = field(default_factory=dict)
 
 
-def _new_file(data: bytes, mime: str, kind: str) -> StoredFile:
-    key = uuid.uuid4().hex
-    suffix = mime if kind != "thumbnail" else f"thumbnail/{mime.split('/')[-1]}"
-    return StoredFile(f"asset:{key}-type:{suffix}", key, data, mime, kind)
-
-
 class World:
     def __init__(self, config: EmulatorConfig, clock: Callable[[], float]):
         self.config = config
@@ -113,9 +101,9 @@ class World:
         self.lock = threading.RLock()
         self.secret = secrets.token_bytes(16)
         self.tenants = {token: self._tenant() for token in config.tokens}
-        self.files_by_key: dict[str, StoredFile] = {}
+        self.files = FileShelf(config.file_budget_bytes)
         self.fail_next: list[str] = []
-        self.webhooks: list[tuple[str, str]] = []
+        self.webhooks: deque[tuple[str, str]] = deque(maxlen=WEBHOOK_LOG_LIMIT)
         self.pool = ThreadPoolExecutor(config.render_workers, thread_name_prefix="emu-render")
         self.changed = threading.Condition(self.lock)
 
@@ -176,9 +164,9 @@ class World:
             tenant.jobs[job.job_id] = job
             return job
 
-    def _check_capacity(self, tenant: Tenant, account: Account, limit: int | None) -> None:
+    def _check_capacity(self, tenant: Tenant, account: Account, requested: int | None) -> None:
         running = [j for j in tenant.jobs.values() if self._executing(j, account.email)]
-        limit = limit or account.max_jobs
+        limit = self._job_limit(account, requested)
         if len(running) < limit:
             return
         soonest = min(j.created + self.config.job_seconds for j in running) - self.clock()
@@ -189,6 +177,15 @@ class World:
             {"executingJobs": [j.job_id for j in running]},
             {"Retry-After": str(wait)},
         )
+
+    def _job_limit(self, account: Account, requested: int | None) -> int:
+        """A request's maxJobs overrides the account's; with `max_jobs_override` off (the
+        demo) it may only lower it."""
+        if requested is None:
+            return account.max_jobs
+        if self.config.max_jobs_override:
+            return requested
+        return min(requested, account.max_jobs)
 
     @staticmethod
     def _executing(job: JobRecord, email: str | None = None) -> bool:
@@ -214,10 +211,18 @@ class World:
             source = tenant.jobs.get(v["jobId"])
             if source is None or source.file is None:
                 raise ApiFailure(400, f"jobId {v['jobId']} is not a completed image job.")
+            if source.kind == "upscale":  # our choice: memory would grow 4x per round
+                raise ApiFailure(
+                    400, f"jobId {v['jobId']} is an upscale; upscale the original picture instead."
+                )
+            if not self.files.use(source.file):
+                raise ApiFailure(400, f"The picture of jobId {v['jobId']} is no longer stored.")
             data = source.file.data
             return (lambda seed: renderer.render_upscale(data)), None
         ref_id = v.get("referenceAssetId")
         ref = tenant.files.get(ref_id) if ref_id else None
+        if ref is not None:
+            self.files.use(ref)
         problem = f"Reference asset not found or expired: {ref_id}" if ref_id and not ref else None
         args = (v["prompt"], v.get("aspectRatio", "16:9"), v.get("model", rules.DEFAULT_MODEL))
         if kind == "edit":
@@ -269,25 +274,24 @@ class World:
             if not job.render.done():
                 return  # still drawing: stays active at 99 %
             try:
-                rendered = job.render.result()
-                job.file = self._store_render(rendered)
-                job.owner_files[job.file.file_id] = job.file  # usable as a reference
+                # Usable as a reference, like an upload.
+                job.file = self._store_render(job.render.result(), job.owner_files)
             except Exception as exc:  # a renderer bug must fail the job, not the server
                 log.exception("render failed")
                 job.fail_message = f"Rendering failed: {exc}"
+            job.render = None  # the future holds the drawing's bytes: the shelf owns them now
         job.state = "failed" if job.fail_message else "completed"
         job.done_at = self.clock()
         self.changed.notify_all()
 
-    def _store_render(self, rendered: renderer.Rendered) -> StoredFile:
-        stored = _new_file(rendered.data, rendered.mime_type, "artifact")
-        stored.thumbnail = _new_file(rendered.thumbnail, "image/jpeg", "thumbnail")
-        self._keep(stored)
-        self._keep(stored.thumbnail)
+    def _store_render(
+        self, rendered: renderer.Rendered, index: dict[str, StoredFile]
+    ) -> StoredFile:
+        stored = new_file(rendered.data, rendered.mime_type, "artifact")
+        stored.thumbnail = new_file(rendered.thumbnail, "image/jpeg", "thumbnail")
+        self.files.add(stored.thumbnail)
+        self.files.add(stored, index)
         return stored
-
-    def _keep(self, stored: StoredFile) -> None:
-        self.files_by_key[stored.key] = stored
 
     def settle_all(self) -> list[JobRecord]:
         """Settle every job; return the finished ones whose webhook is still owed."""
@@ -307,9 +311,8 @@ class World:
         del tenant.jobs[job.job_id]
         if job.file:
             tenant.files.pop(job.file.file_id, None)
-            self.files_by_key.pop(job.file.key, None)
-            if job.file.thumbnail:
-                self.files_by_key.pop(job.file.thumbnail.key, None)
+            self.files.discard(job.file)
+            self.files.discard(job.file.thumbnail)
 
     def _finished(self, job: JobRecord) -> bool:
         return job.state == "failed" or (job.state == "completed" and self._artifact_ready(job))
@@ -363,15 +366,17 @@ class World:
     def _sig(self, key: str, expires: int) -> str:
         return hmac.new(self.secret, f"{key}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
 
-    def open_file(self, key: str, expires: str, sig: str) -> StoredFile:
+    def open_file(self, key: str, expires: str, sig: str) -> tuple[bytes, str]:
+        """The bytes and MIME type behind a signed URL."""
         if not expires.isdigit() or not hmac.compare_digest(sig, self._sig(key, int(expires))):
             raise ApiFailure(403, "Invalid signature")
         if self.clock() * 1000 >= int(expires):
             raise ApiFailure(403, "Request has expired")
-        stored = self.files_by_key.get(key)
-        if stored is None:
-            raise ApiFailure(404, "No such object")
-        return stored
+        with self.lock:
+            stored = self.files.get(key)
+            if stored is None:  # never stored, expired with its job, or dropped for space
+                raise ApiFailure(404, "No such object")
+            return stored.data, stored.mime_type
 
     # -- uploads and lists
 
@@ -382,13 +387,9 @@ class World:
             self.account_for(tenant, query.get("email"))
         if len(body) > UPLOAD_LIMIT:
             raise ApiFailure(400, f"The file is {len(body):,} bytes; the limit is 20 MB.")
-        fmt = _image_format(body)
-        if fmt not in UPLOAD_FORMATS:
-            raise ApiFailure(400, "The file is not a PNG, JPEG or WebP image.")
-        stored = _new_file(body, UPLOAD_FORMATS[fmt], "reference-image")
+        stored = new_file(body, _upload_type(body), "reference-image")
         with self.lock:
-            tenant.files[stored.file_id] = stored
-            self._keep(stored)
+            self.files.add(stored, tenant.files)
             return self.sign(stored)
 
     def list_assets(self, tenant: Tenant, query: dict[str, str]) -> dict[str, Any]:
@@ -512,13 +513,23 @@ class World:
             self.webhooks.append((url, f"error: {exc}"))
 
 
-def _image_format(data: bytes) -> str | None:
+def _upload_type(data: bytes) -> str:
+    """The MIME type of an uploaded picture, from its header alone (no pixel is decoded):
+    a PNG, JPEG or WebP of at most UPLOAD_PIXELS pixels, else 400."""
+    too_many = f"The image has more than {UPLOAD_PIXELS // 1_000_000} megapixels."
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.verify()
-            return img.format
+            fmt, (width, height) = img.format, img.size
+    except Image.DecompressionBombError:  # Pillow's own limit, far above ours
+        raise ApiFailure(400, too_many) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return None
+        fmt, width, height = None, 0, 0
+    if fmt not in UPLOAD_FORMATS:
+        raise ApiFailure(400, "The file is not a PNG, JPEG or WebP image.")
+    if width * height > UPLOAD_PIXELS:
+        raise ApiFailure(400, f"{too_many} It is {width:,} × {height:,} pixels.")
+    return UPLOAD_FORMATS[fmt]
 
 
 def _query_int(query: dict[str, str], name: str, default: int, low: int, high: int) -> int:
