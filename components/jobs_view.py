@@ -228,8 +228,10 @@ def card_message(record: JobRecord) -> str | None:
     """The row's message as a card shows it: a dropped full-size copy points to the link."""
     if record.message != FULL_IMAGE_DROPPED:
         return record.message
-    if record.link_valid():
+    if record.link_valid() and browser_link(record.asset_url):
         return f"{FULL_IMAGE_DROPPED} “Open full image” shows it while the link is valid."
+    if record.link_valid():  # a link a visitor's browser cannot open (the demo's own)
+        return f"{FULL_IMAGE_DROPPED} Only the small preview is left here."
     return f"{FULL_IMAGE_DROPPED} Its link has expired, so only the small preview is left."
 
 

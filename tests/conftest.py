@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 # ---------------------------------------------------------------- emulator fixture
 # A started emulator with fast jobs. Override knobs per test with
 # @pytest.mark.parametrize("emulator", [{"max_jobs": 1}], indirect=True).
 from kontextlab.emulator import Emulator, EmulatorConfig
+from tests.browser.browser_support import launch_chromium, require_chromium
 
 
 @pytest.fixture
@@ -22,3 +24,14 @@ def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
 
 
 # ---------------------------------------------------------------- end of emulator fixture
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, one for the whole run: Playwright's sync API allows one driver per
+    thread, so every test that needs a browser (here and in tests/browser) shares it."""
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

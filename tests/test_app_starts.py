@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
-
-from tests.browser.browser_support import launch_chromium, require_chromium
+from playwright.sync_api import Browser, Page, expect
 
 REPO = Path(__file__).resolve().parent.parent
 # Generous: on a busy two-core machine the server, the browser and the first script run
@@ -118,21 +116,18 @@ def expect_create_page(page: Page) -> None:
     expect(page.locator("[data-testid=stException]")).to_have_count(0)
 
 
-def test_a_browser_gets_the_create_page_drawn(served: Served) -> None:
-    require_chromium()
+def test_a_browser_gets_the_create_page_drawn(served: Served, browser: Browser) -> None:
     assert served.health == "ok", f"the server never answered:\n{served.log()}"
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(served.url, wait_until="domcontentloaded", timeout=RENDER_TIMEOUT_MS)
         try:
-            page = browser.new_page()
-            page.goto(served.url, wait_until="domcontentloaded", timeout=RENDER_TIMEOUT_MS)
-            try:
-                expect_create_page(page)
-            except AssertionError as failure:
-                shown = page.locator("body").inner_text()
-                raise AssertionError(
-                    f"{failure}\n--- the page showed ---\n{shown}\n"
-                    f"--- server log ---\n{served.log()}"
-                ) from None
-        finally:
-            browser.close()
+            expect_create_page(page)
+        except AssertionError as failure:
+            shown = page.locator("body").inner_text()
+            raise AssertionError(
+                f"{failure}\n--- the page showed ---\n{shown}\n--- server log ---\n{served.log()}"
+            ) from None
+    finally:
+        context.close()

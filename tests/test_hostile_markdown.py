@@ -15,15 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
-from browser_support import (
-    ROOT,
-    launch_chromium,
-    open_page,
-    require_chromium,
-)
+from browser_support import ROOT, wait_idle
 from browser_support import AppServer as _AppServer
 
 from kontextlab.untrusted import WORD_JOINER
@@ -97,21 +92,20 @@ class ScriptServer(_AppServer):
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
+def page(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
     """One server and one browser page for every case: starting them is the slow part."""
-    require_chromium()
     folder = tmp_path_factory.mktemp("markdown")
     (folder / "cases.py").write_text(SCRIPT.format(cases=json.dumps(CASES)))
     server = ScriptServer(folder, {**os.environ, "PYTHONPATH": str(ROOT)}).start()
+    context = browser.new_context()
     try:
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
-            page = browser.new_page()
-            open_page(page, server.url)
-            expect(page.get_by_text("All drawn.")).to_be_visible()
-            yield page
-            browser.close()
+        page = context.new_page()
+        page.goto(server.url)
+        expect(page.get_by_text("All drawn.")).to_be_visible(timeout=60_000)
+        wait_idle(page, timeout=60_000)
+        yield page
     finally:
+        context.close()
         server.stop()
 
 

@@ -11,6 +11,7 @@ API_PREFIX = "/v1/ltxstudio"
 FILES_PREFIX = "/_files/"
 CONTROL_PREFIX = "/_control/"
 DEMO_FILES = 128 * 1024 * 1024  # the demo's file budget, in bytes
+DEMO_CREDITS = 10**12  # the demo never runs out; the app limits each visitor per day
 COSTS = {"flux": 28, "flux-premium": 28, "nano-banana": 49, "upscale": 28}
 
 
@@ -42,5 +43,11 @@ class EmulatorConfig:
     def demo(cls, **knobs: Any) -> EmulatorConfig:
         """The built-in demo of a public app, shared by strangers: no request raises the
         account's concurrency, and it holds fewer files."""
-        values: dict[str, Any] = {"max_jobs_override": False, "file_budget_bytes": DEMO_FILES}
+        # Visitors are limited per day by the app; a shared balance would let any one of
+        # them run the demo dry for everyone.
+        values: dict[str, Any] = {
+            "max_jobs_override": False,
+            "file_budget_bytes": DEMO_FILES,
+            "credits": DEMO_CREDITS,
+        }
         return cls(**{**values, **knobs})

@@ -13,25 +13,14 @@ from browser_support import (
     WIDE,
     AppServer,
     app_environment,
-    launch_chromium,
-    require_chromium,
 )
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
 
 ServerFactory = Callable[..., AppServer]
 # Generous: two CPU cores run the browser, the app server and the emulator at once.
 expect.set_options(timeout=30_000)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
