@@ -53,10 +53,13 @@ VIEWS: dict[str, tuple[dict[str, Any], dict[str, Any], str, int]] = {
 }
 
 
+BENCH_VISITOR = "bench-visitor-000001"
+
+
 def history_app(key: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
     # The seeded "active" rows have made-up jobIds: do not follow them.
-    at.session_state["_resumed"] = {key}
+    at.session_state["_visitor_id"] = BENCH_VISITOR  # as a browser would send it
     at.run()
     at.switch_page("pages/history.py")
     at.run()
@@ -103,7 +106,11 @@ def main() -> None:
     url = f"sqlite:///{folder}/history.sqlite3"
     emulator = Emulator(EmulatorConfig(job_seconds=0.3, poll_tick=0.05))
     os.environ.update(
-        USEAPI_TOKEN=DEMO_TOKEN, USEAPI_BASE_URL=emulator.start(), KONTEXTLAB_DATABASE_URL=url
+        USEAPI_TOKEN=DEMO_TOKEN,
+        USEAPI_BASE_URL=emulator.start(),
+        KONTEXTLAB_DATABASE_URL=url,
+        # One team history: the seeded rows are the token's, so every visitor sees them.
+        KONTEXTLAB_SHARED_HISTORY="true",
     )
     steady_navigation()
     key = account_key(DEMO_TOKEN)
