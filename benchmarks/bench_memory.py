@@ -205,7 +205,9 @@ def drive(
         thread.start()
     step, shown = max(1, args.images // 10), 0
     while True:
-        finished = sum(store.count(k, statuses=["completed", "failed"]) for k in keys)
+        # "unknown": the answer to its POST was lost (under load the emulator may hold a
+        # pollForResult past the client's read timeout); it has ended for this count too.
+        finished = sum(store.count(k, statuses=["completed", "failed", "unknown"]) for k in keys)
         if finished >= shown + step or finished >= args.images:
             shown = finished
             print_state(finished, store, emulator, keys, started)
@@ -213,7 +215,11 @@ def drive(
             break
         time.sleep(0.2)
     failed = sum(store.count(k, statuses=["failed"]) for k in keys)
-    print(f"  after: RSS {rss_mb():.0f} MB (+{rss_mb() - start_rss:.0f} MB); {failed} failed")
+    unknown = sum(store.count(k, statuses=["unknown"]) for k in keys)
+    print(
+        f"  after: RSS {rss_mb():.0f} MB (+{rss_mb() - start_rss:.0f} MB); "
+        f"{failed} failed, {unknown} with a lost answer"
+    )
 
 
 def print_state(
