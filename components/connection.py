@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 import streamlit as st
 
@@ -57,7 +58,7 @@ class Connection:
         """Visitors of a deployer's token never see its account email or balance."""
         return self.mode in (Mode.TYPED, Mode.TEAM)
 
-    def visible(self, payload: dict) -> dict:
+    def visible(self, payload: dict[str, Any]) -> dict[str, Any]:
         """A request as this visitor may see it: without a deployer's account email."""
         if self.shows_account:
             return payload
@@ -119,7 +120,7 @@ def runner() -> JobRunner:
 
 def _client(base_url: str, token: str) -> api.Client:
     # One Client (one requests.Session) per browser session and backend.
-    cache = st.session_state.setdefault("_clients", {})
+    cache: dict[tuple[str, str], api.Client] = st.session_state.setdefault("_clients", {})
     key = (base_url, account_key(token))
     if key not in cache:
         cache[key] = api.Client(base_url, token)
@@ -198,7 +199,7 @@ def render_sidebar() -> Connection | None:
         key="conn_use_demo",
         help="Try the app with the built-in emulator; no credits are spent.",
     )
-    if use_demo:
+    if use_demo or not token:  # the same test (use_demo covers no token), said for the checker
         base_url, token = demo_backend()
     else:
         base_url = config.base_url
@@ -258,4 +259,5 @@ def _account_picker(conn: Connection, config: Settings) -> None:
 
 def current() -> Connection:
     """The connection drawn by the frame in this run (pages call this)."""
-    return st.session_state["_connection"]
+    conn: Connection = st.session_state["_connection"]
+    return conn

@@ -93,8 +93,14 @@ def filters() -> tuple[dict[str, Any], str]:
         placeholder="Any style",
         format_func=lambda s: s.replace("_", " "),
     )
-    dates = d.date_input("Created between", value=(), key="history_dates", format="YYYY-MM-DD")
-    order = e.selectbox("Sort", list(ORDERS), key="history_order", format_func=ORDERS.get)
+    dates = d.date_input(
+        "Created between",
+        value=(),  # type: ignore[arg-type]  # () is a range with no dates yet; stubs want 1 or 2
+        key="history_dates",
+        format="YYYY-MM-DD",
+    )
+    # Every option is a key of ORDERS, which holds its label.
+    order = e.selectbox("Sort", list(ORDERS), key="history_order", format_func=ORDERS.__getitem__)
     since, until = date_bounds(dates)
     chosen = {
         "search": search.strip() or None,

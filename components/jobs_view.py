@@ -176,6 +176,11 @@ def rerun(conn: Connection, record: JobRecord, vary: bool = False) -> str | None
     return submit(conn, request, parent_id=record.parent_id)
 
 
+def _rerun_clicked(conn: Connection, record: JobRecord, vary: bool) -> None:
+    """`rerun` as a button callback (a widget callback returns nothing)."""
+    rerun(conn, record, vary)
+
+
 def go_edit(record: JobRecord) -> None:
     choose_result("edit", record.id)
     st.session_state["_goto"] = "edit"
@@ -208,7 +213,9 @@ def result_card(
         message = plain(record.message or "The job failed.")
         st.error(f"{message}  \n“{plain(record.prompt)}”", icon=":material/error:")
         demo_webhook_note(conn, record)
-        st.button("Try again", key=f"{key}_retry", on_click=rerun, args=(conn, record, False))
+        st.button(
+            "Try again", key=f"{key}_retry", on_click=_rerun_clicked, args=(conn, record, False)
+        )
         return
     picture = _picture(record, large) if image else None
     if picture:
@@ -218,8 +225,8 @@ def result_card(
     elif image:
         st.info(NO_COPY)
     st.caption(f"{plain(settings_line(record))} · {link_status(record)}")
-    if message := card_message(record):
-        st.caption(plain(message))
+    if note := card_message(record):
+        st.caption(plain(note))
     demo_webhook_note(conn, record)
     _card_actions(conn, record, key)
 
@@ -330,7 +337,7 @@ def _card_actions(conn: Connection, record: JobRecord, key: str) -> None:
     row.button(
         "Re-run",
         key=f"{key}_rerun",
-        on_click=rerun,
+        on_click=_rerun_clicked,
         args=(conn, record, False),
         icon=":material/replay:",
         help="Same settings and the same seed",
@@ -338,7 +345,7 @@ def _card_actions(conn: Connection, record: JobRecord, key: str) -> None:
     row.button(
         "Vary seed",
         key=f"{key}_vary",
-        on_click=rerun,
+        on_click=_rerun_clicked,
         args=(conn, record, True),
         icon=":material/casino:",
         help="Same settings, a new random seed",

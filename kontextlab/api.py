@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import requests
@@ -263,7 +263,8 @@ class Asset:
     def from_json(cls, data: dict[str, Any] | None) -> Asset | None:
         if not isinstance(data, dict):
             return None
-        inner = data.get("asset") if isinstance(data.get("asset"), dict) else {}
+        asset = data.get("asset")
+        inner = asset if isinstance(asset, dict) else {}
         return cls(
             asset_url=data.get("assetUrl") or None,
             expires_at=parse_expiry(data.get("expirationDateString")),
@@ -286,7 +287,8 @@ class Job:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Job:
-        status = data.get("status") if isinstance(data.get("status"), dict) else {}
+        found = data.get("status")
+        status = found if isinstance(found, dict) else {}
         try:
             kind = JobStatus(status.get("type", "active"))
         except ValueError:
@@ -515,7 +517,8 @@ class Client:
             self.sleep(delay)
 
     def _backoff(self, attempt: int) -> float:
-        return min(8.0, self.backoff * 2**attempt) * random.uniform(0.5, 1.0)
+        growth: int = 2**attempt  # int ** int is typed Any (a negative power is a float)
+        return min(8.0, self.backoff * growth) * random.uniform(0.5, 1.0)
 
     def _json(self, response: requests.Response) -> Any:
         try:
@@ -644,14 +647,16 @@ class Client:
         return False
 
     def account(self, email: str) -> dict[str, Any]:
-        return self._get("accounts/" + quote(email, safe=""))
+        # cast: the vendor answers a JSON object on this endpoint (its parsed body is Any).
+        return cast("dict[str, Any]", self._get("accounts/" + quote(email, safe="")))
 
     def balance(self, email: str) -> float | None:
         value = (self.account(email).get("balance") or {}).get("LTXStudio_token")
         return float(value) if isinstance(value, int | float) else None
 
     def scheduler_available(self) -> dict[str, Any]:
-        return self._get("scheduler/available")
+        # cast: the vendor answers a JSON object on this endpoint (its parsed body is Any).
+        return cast("dict[str, Any]", self._get("scheduler/available"))
 
     def scheduler(self) -> list[ScheduledJob]:
         """The account's running jobs, each with the `replyRef` it was sent with."""

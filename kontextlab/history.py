@@ -8,6 +8,7 @@ separate table so the History table's queries never read them.
 from __future__ import annotations
 
 import base64
+import builtins
 import hashlib
 import json
 import math
@@ -307,7 +308,7 @@ def _is_memory(url: sa.URL) -> bool:
 
 def _sqlite_engine(url: sa.URL) -> Engine:
     memory = _is_memory(url)
-    if not memory:
+    if not memory and url.database:  # not in memory: a file name (the test narrows it)
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
         url,
@@ -398,8 +399,9 @@ class HistoryStore:
             raise ValueError(f"Unknown job kind {kind!r}; expected one of {KINDS}.")
         payload = _clean_request(dict(request))
         now = self.clock()
+        rid = new_id()
         row = {
-            "id": new_id(),
+            "id": rid,
             "account_key": account_key,
             "kind": kind,
             "status": "queued",
@@ -414,7 +416,7 @@ class HistoryStore:
             if parent_id:
                 _inherit(conn, row, parent_id, account_key)
             conn.execute(jobs.insert().values(**row))
-        return row["id"]
+        return rid
 
     def update_job(self, rid: str, **changes: Any) -> bool:
         """Change a job's columns (see UPDATABLE) and blobs. Returns False for an unknown id."""
@@ -542,6 +544,7 @@ class HistoryStore:
             rows = conn.execute(query).all()
         return {rid: bytes(data) for rid, data, owner in rows if owner == account_key}
 
+    # In this class's annotations `list` names this method: they say builtins.list instead.
     def list(
         self,
         account_key: str,
@@ -550,7 +553,7 @@ class HistoryStore:
         limit: int | None = None,
         offset: int = 0,
         **filters: Any,
-    ) -> list[JobRecord]:
+    ) -> builtins.list[JobRecord]:
         query = sa.select(jobs).where(*self._conditions(account_key, **filters))
         query = _page(query.order_by(*_ordering(order)), limit, offset)
         with self._read() as conn:
@@ -590,8 +593,8 @@ class HistoryStore:
         styles: Sequence[str] | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> list[sa.ColumnElement[bool]]:
-        conditions: list[sa.ColumnElement[bool]] = [jobs.c.account_key == account_key]
+    ) -> builtins.list[sa.ColumnElement[bool]]:
+        conditions: builtins.list[sa.ColumnElement[bool]] = [jobs.c.account_key == account_key]
         for term in (search or "").split():
             conditions.append(self._matches(term))
         if kinds:
@@ -615,7 +618,7 @@ class HistoryStore:
 
     def in_flight(
         self, account_key: str | None = None, statuses: Sequence[str] = ACTIVE_STATUSES
-    ) -> list[JobRecord]:
+    ) -> builtins.list[JobRecord]:
         """Queued and active jobs (or those of `statuses`), oldest first: what to resume."""
         query = sa.select(jobs).where(jobs.c.status.in_(list(statuses)))
         if account_key is not None:
@@ -624,9 +627,9 @@ class HistoryStore:
             rows = conn.execute(query.order_by(jobs.c.created_at, jobs.c.id)).mappings()
             return [JobRecord.from_row(r) for r in rows]
 
-    def lineage(self, rid: str, account_key: str) -> list[JobRecord]:
+    def lineage(self, rid: str, account_key: str) -> builtins.list[JobRecord]:
         """The chain root → … → rid, following parent_id (stops at a missing parent)."""
-        chain: list[JobRecord] = []
+        chain: builtins.list[JobRecord] = []
         seen: set[str] = set()
         current: str | None = rid
         while current and current not in seen:
@@ -638,7 +641,7 @@ class HistoryStore:
             current = record.parent_id
         return chain[::-1]
 
-    def completed_with_images(self, account_key: str, limit: int = 24) -> list[JobRecord]:
+    def completed_with_images(self, account_key: str, limit: int = 24) -> builtins.list[JobRecord]:
         """Newest completed results usable as a reference (they have a fileId and a picture)."""
         query = sa.select(jobs).where(
             jobs.c.account_key == account_key,
@@ -652,7 +655,7 @@ class HistoryStore:
 
     def expiring(
         self, account_key: str, within: timedelta, limit: int, now: datetime | None = None
-    ) -> list[JobRecord]:
+    ) -> builtins.list[JobRecord]:
         """Completed jobs with a jobId whose link expires within `within` (or has expired, or
         is missing), not already known to be lost: soonest valid first, then recent expired."""
         now = now or self.clock()
@@ -709,7 +712,7 @@ class HistoryStore:
 
     def export_records(
         self, account_key: str, *, thumbnails: bool = True, **filters: Any
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         records = self.list(account_key, order="oldest", **filters)
         thumbs = self.thumbnails(account_key, [r.id for r in records]) if thumbnails else {}
         return [_export_record(r, thumbs.get(r.id)) for r in records]
@@ -825,7 +828,9 @@ def _page(query: sa.Select[Any], limit: int | None, offset: int) -> sa.Select[An
     return query.offset(offset) if offset else query
 
 
-FRAME_DTYPES = {
+# Values are pandas dtype names. Any: pandas-stubs types pd.array only for a dtype written out
+# as a literal, not for one looked up per column.
+FRAME_DTYPES: dict[str, Any] = {
     **dict.fromkeys(
         ("created_at", "completed_at", "url_expires_at", "started_at"), "datetime64[us, UTC]"
     ),
@@ -1166,7 +1171,7 @@ def _import_row(account_key: str, record: dict[str, Any], now: datetime) -> dict
 
 
 def _column_length(name: str) -> int:
-    return int(jobs.c[name].type.length)  # type: ignore[attr-defined]
+    return int(jobs.c[name].type.length)  # type: ignore[attr-defined]  # a String column's length
 
 
 def _import_kind(value: Any) -> str:

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 from PIL import Image, UnidentifiedImageError
 
@@ -442,7 +443,9 @@ def _encode(image: Image.Image, *, prefer_jpeg: bool) -> tuple[bytes, str]:
 
 def _has_alpha(image: Image.Image) -> bool:
     if image.mode in ("RGBA", "LA", "PA"):
-        return image.getextrema()[-1][0] < 255
+        # cast: these modes have several bands, so one (min, max) pair per band.
+        bands = cast("tuple[tuple[int, int], ...]", image.getextrema())
+        return bands[-1][0] < 255
     return image.mode == "P" and "transparency" in image.info
 
 

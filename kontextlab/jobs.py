@@ -24,6 +24,7 @@ from kontextlab.history import ACTIVE_STATUSES as ACTIVE
 from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore, JobRecord
 from kontextlab.images import BadImage, thumbnail
 from kontextlab.payloads import (
+    AnyRequest,
     CreateRequest,
     EditRequest,
     FieldError,
@@ -34,7 +35,6 @@ from kontextlab.payloads import (
 
 log = logging.getLogger(__name__)
 
-AnyRequest = CreateRequest | EditRequest | UpscaleRequest
 IMAGE_BUDGET_BYTES = 6 * 1024 * 1024  # one full image larger than this is not kept
 T = TypeVar("T")
 UNKNOWN = "unknown"

@@ -7,8 +7,8 @@ models use Python names. Optional fields left empty are omitted from the payload
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import Field, dataclass, fields
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlparse
 
 PROMPT_LIMIT = 2000
@@ -217,10 +217,16 @@ def _check_generation(c: _Checker, req: Any) -> None:
     _check_common(c, req)
 
 
+RequestKind = Literal["create", "edit", "upscale"]
+
+
 class _Request:
     """Shared behaviour: payload as JSON body or as multipart form fields."""
 
-    endpoint: str
+    # Every subclass is a dataclass: this declaration lets `fields()` take any of them.
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+    endpoint: ClassVar[str]
+    kind: ClassVar[RequestKind]
 
     def validate(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -235,7 +241,7 @@ class _Request:
     def payload(self) -> dict[str, Any]:
         """The JSON body, wire names only, empty optional fields omitted."""
         values = self.validate()
-        order = [f.name for f in fields(self)]  # type: ignore[arg-type]
+        order = [f.name for f in fields(self)]
         return {WIRE_NAMES[k]: values[k] for k in order if k in values}
 
     def form_fields(self) -> dict[str, str]:
@@ -264,7 +270,7 @@ class CreateRequest(_Request):
     email: str | None = None
 
     endpoint = "images/flux-create"
-    kind = "create"
+    kind: ClassVar[RequestKind] = "create"
 
     def validate(self) -> dict[str, Any]:
         c = _Checker()
@@ -302,7 +308,7 @@ class EditRequest(_Request):
     email: str | None = None
 
     endpoint = "images/flux-edit"
-    kind = "edit"
+    kind: ClassVar[RequestKind] = "edit"
 
     def validate(self) -> dict[str, Any]:
         c = _Checker()
@@ -332,7 +338,7 @@ class UpscaleRequest(_Request):
     email: str | None = None
 
     endpoint = "images/upscale"
-    kind = "upscale"
+    kind: ClassVar[RequestKind] = "upscale"
 
     def validate(self) -> dict[str, Any]:
         c = _Checker()
@@ -341,16 +347,17 @@ class UpscaleRequest(_Request):
         return c.done()
 
 
-REQUEST_TYPES: dict[str, type[_Request]] = {
+AnyRequest = CreateRequest | EditRequest | UpscaleRequest
+REQUEST_TYPES: dict[str, type[AnyRequest]] = {
     "create": CreateRequest,
     "edit": EditRequest,
     "upscale": UpscaleRequest,
 }
 
 
-def request_from_payload(kind: str, payload: dict[str, Any]) -> _Request:
+def request_from_payload(kind: str, payload: dict[str, Any]) -> AnyRequest:
     """Rebuild a request model from a stored wire payload (re-run, restore settings)."""
     cls = REQUEST_TYPES[kind]
-    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    names = {f.name for f in fields(cls)}
     kwargs = {PYTHON_NAMES[k]: v for k, v in payload.items() if PYTHON_NAMES.get(k) in names}
     return cls(**kwargs)

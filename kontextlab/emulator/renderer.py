@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,7 @@ def _mentions(text: str, keywords: tuple[str, ...]) -> bool:
 
 
 def _palette(prompt: str, rng: np.random.Generator) -> tuple[Array, ...]:
+    base: tuple[tuple[float, float, float] | Array, ...]
     for name, words in KEYWORDS.items():
         if _mentions(prompt, words):
             base = PALETTES[name]
@@ -109,7 +111,9 @@ def _sky(y: Array, u: Array, pal: tuple[Array, ...], rng: np.random.Generator) -
     return img * (1 - disc) + sun * disc + sun * glow * (1 - disc)
 
 
-def _mountains(img: Array, y: Array, u: Array, pal: tuple[Array, ...], rng) -> Array:
+def _mountains(
+    img: Array, y: Array, u: Array, pal: tuple[Array, ...], rng: np.random.Generator
+) -> Array:
     layers = int(rng.integers(3, 5))
     haze = pal[1]
     for i in range(layers):
@@ -122,7 +126,9 @@ def _mountains(img: Array, y: Array, u: Array, pal: tuple[Array, ...], rng) -> A
     return img
 
 
-def _city(img: Array, y: Array, u: Array, pal: tuple[Array, ...], rng) -> Array:
+def _city(
+    img: Array, y: Array, u: Array, pal: tuple[Array, ...], rng: np.random.Generator
+) -> Array:
     w = u.shape[1]
     heights = np.repeat(rng.uniform(0.25, 0.65, w // 24 + 1), 24)[:w]
     mask = (y > 1 - heights[None, :]).astype(np.float32)[..., None]
@@ -140,7 +146,9 @@ def _water(img: Array, y: Array, rng: np.random.Generator) -> Array:
     return img
 
 
-def _trees(img: Array, y: Array, u: Array, pal: tuple[Array, ...], rng) -> Array:
+def _trees(
+    img: Array, y: Array, u: Array, pal: tuple[Array, ...], rng: np.random.Generator
+) -> Array:
     for _ in range(int(rng.integers(8, 16))):
         cx, base, tall = rng.uniform(-1, 1), rng.uniform(0.8, 1.0), rng.uniform(0.15, 0.35)
         width = tall * 0.35 * (1 - (base - y) / tall)
@@ -174,7 +182,7 @@ def decode(data: bytes, at_least: tuple[int, int] | None = None) -> Image.Image:
     """An upright RGB picture. With `at_least`, a large one is decoded small (a JPEG scales
     while it is read, then `reduce()`), never below that size on either side, so memory
     follows the size the render needs rather than the upload's."""
-    img = Image.open(io.BytesIO(data))
+    img: Image.Image = Image.open(io.BytesIO(data))
     side = max(at_least) if at_least else 0
     if side:
         img.draft("RGB", (side, side))  # a square box: right whichever way the EXIF turns it
@@ -185,7 +193,7 @@ def decode(data: bytes, at_least: tuple[int, int] | None = None) -> Image.Image:
 
 
 def fit(img: Image.Image, size: tuple[int, int]) -> Image.Image:
-    return ImageOps.fit(img, size, Image.BICUBIC)
+    return ImageOps.fit(img, size, Image.Resampling.BICUBIC)
 
 
 def _zoom_for(shot_type: str) -> float:
@@ -211,17 +219,19 @@ def zoom(
         cx = w / 2 + rng.uniform(-0.15, 0.15) * (w - cw)
         cy = h / 2 + float(np.clip(rng.uniform(-0.15, 0.15) + pan, -0.5, 0.5)) * (h - ch)
         box = (cx - cw / 2, cy - ch / 2, cx + cw / 2, cy + ch / 2)
-        return img.resize((w, h), Image.BICUBIC, box=box)
+        return img.resize((w, h), Image.Resampling.BICUBIC, box=box)
     if factor < 1:
-        back = img.resize((w // 8, h // 8)).resize((w, h), Image.BILINEAR)
+        back = img.resize((w // 8, h // 8)).resize((w, h), Image.Resampling.BILINEAR)
         back = back.filter(ImageFilter.GaussianBlur(6))
-        small = img.resize((int(w * factor), int(h * factor)), Image.BICUBIC)
+        small = img.resize((int(w * factor), int(h * factor)), Image.Resampling.BICUBIC)
         back.paste(small, ((w - small.width) // 2, (h - small.height) // 2))
         return back
     return img
 
 
-def _perspective_coeffs(src: list[tuple[float, float]], dst: list[tuple[float, float]]):
+def _perspective_coeffs(
+    src: Sequence[tuple[float, float]], dst: Sequence[tuple[float, float]]
+) -> list[float]:
     """Coefficients for Image.transform mapping output points `dst` to input points `src`."""
     rows, rhs = [], []
     for (x, y), (sx, sy) in zip(dst, src, strict=True):
@@ -240,12 +250,12 @@ def keystone(
     corners = [(0, 0), (w, 0), (w, h), (0, h)]
     src = [(-top * w, 0), (w + top * w, 0), (w + bottom * w, h), (-bottom * w, h)]
     coeffs = _perspective_coeffs(src, corners)
-    out = img.transform((w, h), Image.PERSPECTIVE, coeffs, Image.BICUBIC)
-    mask = Image.new("L", (w, h), 255).transform((w, h), Image.PERSPECTIVE, coeffs)
+    out = img.transform((w, h), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC)
+    mask = Image.new("L", (w, h), 255).transform((w, h), Image.Transform.PERSPECTIVE, coeffs)
     if tilt:
-        out, mask = out.rotate(tilt, Image.BICUBIC), mask.rotate(tilt)
+        out, mask = out.rotate(tilt, Image.Resampling.BICUBIC), mask.rotate(tilt)
     # Empty corners get a blurred copy of the picture rather than black.
-    back = img.resize((w // 8, h // 8)).resize((w, h), Image.BILINEAR)
+    back = img.resize((w // 8, h // 8)).resize((w, h), Image.Resampling.BILINEAR)
     out = Image.composite(out, back.filter(ImageFilter.GaussianBlur(4)), mask)
     margin = max(top, bottom) * 0.9 + abs(tilt) / 60
     return zoom(out, 1 + margin * 2, np.random.default_rng(0), pan)
@@ -319,7 +329,7 @@ def encode(img: Image.Image, model: str) -> Rendered:
 
 def thumbnail(img: Image.Image) -> bytes:
     small = img.copy()
-    small.thumbnail(THUMBNAIL_BOX, Image.BILINEAR)
+    small.thumbnail(THUMBNAIL_BOX, Image.Resampling.BILINEAR)
     buf = io.BytesIO()
     small.save(buf, "JPEG", quality=80)
     return buf.getvalue()
@@ -341,7 +351,7 @@ def render_create(
     size = SIZES[aspect_ratio]
     # The scene is smooth shapes: drawing it at half size and scaling up halves render time.
     half = scene(prompt, seed, (size[0] // 2, size[1] // 2), model)
-    a = to_array(to_image(half).resize(size, Image.BICUBIC))
+    a = to_array(to_image(half).resize(size, Image.Resampling.BICUBIC))
     if reference is not None:
         ref = to_array(fit(decode(reference, size), size))
         k = 0.85 * strength / 100
@@ -371,7 +381,7 @@ def render_edit(
 
 def render_upscale(source: bytes, factor: int = 2) -> Rendered:
     img = decode(source)
-    big = img.resize((img.width * factor, img.height * factor), Image.LANCZOS)
+    big = img.resize((img.width * factor, img.height * factor), Image.Resampling.LANCZOS)
     big = big.filter(ImageFilter.UnsharpMask(2, 80, 3))
     fmt = Image.open(io.BytesIO(source)).format
     return encode(big, "flux-premium" if fmt == "JPEG" else "flux")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from kontextlab.emulator.config import API_PREFIX, CONTROL_PREFIX, FILES_PREFIX
@@ -82,9 +82,11 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
         name = part.get_param("name", header="content-disposition")
         if not name:
             continue
-        payload = part.get_payload(decode=True) or b""
+        # cast: with decode=True a part gives its bytes, or None when it is itself multipart.
+        raw = cast("bytes | None", part.get_payload(decode=True)) or b""
+        payload: bytes | str = raw
         if not part.get_filename():
-            payload = payload.decode(part.get_content_charset() or "utf-8", "replace")
+            payload = raw.decode(part.get_content_charset() or "utf-8", "replace")
         pairs.append((str(name), payload))
     return unique_fields(pairs)
 
@@ -118,7 +120,9 @@ class Handler(BaseHTTPRequestHandler):
             return b"".join(chunks)
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-    def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
+    ) -> None:
         if self.lose_answer:
             self.close_connection = True
             return
@@ -131,7 +135,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _json(self, status: int, data: Any, headers: dict | None = None) -> None:
+    def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(data).encode(), "application/json", headers)
 
     def _handle(self, method: str) -> None:
@@ -227,39 +231,51 @@ class Handler(BaseHTTPRequestHandler):
                 return
         self._json(200, world.short_view(job))
 
-    def route_generate_create(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
+    def route_generate_create(
+        self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes
+    ) -> None:
         self._generate("create", tenant, body)
 
-    def route_generate_edit(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
+    def route_generate_edit(
+        self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes
+    ) -> None:
         self._generate("edit", tenant, body)
 
-    def route_generate_upscale(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
+    def route_generate_upscale(
+        self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes
+    ) -> None:
         self._generate("upscale", tenant, body)
 
-    def route_upload(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
+    def route_upload(self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes) -> None:
         mime = self.headers.get("Content-Type", "")
         self._json(200, self.server.world.upload(tenant, query, mime, body))
 
-    def route_list_assets(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
+    def route_list_assets(
+        self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes
+    ) -> None:
         self._json(200, self.server.world.list_assets(tenant, query))
 
-    def route_job_status(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
+    def route_job_status(
+        self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes
+    ) -> None:
         world = self.server.world
         self._json(200, world.job_view(world.find_job(tenant, arg)))
 
-    def route_accounts(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
+    def route_accounts(self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes) -> None:
         self._json(200, self.server.world.accounts_view(tenant))
 
-    def route_account(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
+    def route_account(self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes) -> None:
         self._json(200, self.server.world.account_view(tenant, arg))
 
-    def route_running_jobs(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
+    def route_running_jobs(
+        self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes
+    ) -> None:
         self._json(200, self.server.world.running_jobs(tenant))
 
-    def route_scheduler(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
+    def route_scheduler(self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes) -> None:
         self._json(200, self.server.world.scheduler_view(tenant))
 
-    def route_cancel(self, tenant: Tenant, arg: str, query: dict, body: bytes) -> None:
+    def route_cancel(self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes) -> None:
         self.server.world.cancel(tenant, arg)
         self._send(204, b"", "application/json")
 

@@ -48,7 +48,13 @@ WEBHOOK_LOG_LIMIT = 1000  # webhook outcomes kept for tests, newest last
 class ApiFailure(Exception):
     """An error answer: `{"error": message, "code": status, **extra}`."""
 
-    def __init__(self, status: int, message: str, extra: dict | None = None, headers=None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -76,7 +82,7 @@ class JobRecord:
     seed: int
     reply_url: str | None
     reply_ref: str | None
-    render: Future | None
+    render: Future[renderer.Rendered] | None
     fail_message: str | None = None
     state: str = "active"
     done_at: float = 0.0
@@ -205,7 +211,9 @@ class World:
             render=None,
         )
 
-    def _work(self, tenant: Tenant, kind: str, v: dict[str, Any]):
+    def _work(
+        self, tenant: Tenant, kind: str, v: dict[str, Any]
+    ) -> tuple[Callable[[int], renderer.Rendered], str | None]:
         """The render call for this job, or a reason the job will fail."""
         if kind == "upscale":
             source = tenant.jobs.get(v["jobId"])
@@ -233,9 +241,9 @@ class World:
             ), problem
         style = None if v.get("style") == rules.NO_STYLE else v.get("style")
         strength = v.get("reference_strength", 50)
-        data = ref.data if ref else None
+        picture = ref.data if ref else None
         return (
-            lambda seed: renderer.render_create(args[0], seed, style, *args[1:], data, strength)
+            lambda seed: renderer.render_create(args[0], seed, style, *args[1:], picture, strength)
         ), problem
 
     def find_job(self, tenant: Tenant, job_id: str) -> JobRecord:
@@ -338,7 +346,7 @@ class World:
                 )
             elif job.state == "completed":
                 status["progress"] = 100
-                if self._artifact_ready(job):
+                if self._artifact_ready(job) and job.file is not None:  # ready: it has one
                     status["artifact"] = self.sign(job.file)
             else:
                 status["message"] = job.fail_message
@@ -380,7 +388,9 @@ class World:
 
     # -- uploads and lists
 
-    def upload(self, tenant: Tenant, query: dict[str, str], mime: str, body: bytes) -> dict:
+    def upload(
+        self, tenant: Tenant, query: dict[str, str], mime: str, body: bytes
+    ) -> dict[str, Any]:
         if query.get("type") != "reference-image":
             raise ApiFailure(400, "Parameter type must be reference-image.")
         with self.lock:
@@ -415,6 +425,7 @@ class World:
         return {"items": items, "meta": meta}
 
     def _asset_item(self, job: JobRecord) -> dict[str, Any]:
+        assert job.file is not None  # list_assets passes only jobs with a file
         thumbs = {"large": self.sign(job.file.thumbnail)} if job.file.thumbnail else {}
         return {
             "id": job.file.file_id,

@@ -149,7 +149,7 @@ def grunge(a: Array, rng: np.random.Generator) -> Array:
     h, w = a.shape[:2]
     dirt = rng.random((h // 24 + 2, w // 24 + 2), dtype=np.float32)
     dirt = np.asarray(
-        Image.fromarray((dirt * 255).astype(np.uint8)).resize((w, h), Image.BILINEAR),
+        Image.fromarray((dirt * 255).astype(np.uint8)).resize((w, h), Image.Resampling.BILINEAR),
         dtype=np.float32,
     )
     out = out * (0.55 + 0.45 * dirt[..., None] / 255.0)
