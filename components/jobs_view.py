@@ -13,7 +13,13 @@ from components.reference import choose_result
 from kontextlab import payloads as p
 from kontextlab.history import ACTIVE_STATUSES, FULL_IMAGE_DROPPED, JobRecord
 from kontextlab.images import download_name
-from kontextlab.jobs import LOST_ANSWER_MESSAGE, UNKNOWN, UNKNOWN_HEADLINE, TooManyJobs
+from kontextlab.jobs import (
+    LOST_ANSWER_MESSAGE,
+    NOT_FOUND_MESSAGE,
+    UNKNOWN,
+    UNKNOWN_HEADLINE,
+    TooManyJobs,
+)
 from kontextlab.links import browser_link
 from kontextlab.untrusted import plain
 from kontextlab.visitors import LimitReached
@@ -95,6 +101,8 @@ def send_form(
 def link_status(record: JobRecord, now: datetime | None = None) -> str:
     if not record.url_expires_at:
         return "No link"
+    if record.asset_url and not browser_link(record.asset_url):
+        return "Shown from the app's own copy"  # e.g. the demo's link, on the server's address
     left = (record.url_expires_at - (now or datetime.now(UTC))).total_seconds()
     if left <= 0:
         return "Link expired (the stored copy is shown)"
@@ -269,6 +277,8 @@ def _resend(conn: Connection, record: JobRecord, key: str) -> None:
 def unknown_panel(conn: Connection, record: JobRecord, key: str) -> None:
     """A job whose answer was lost: it may exist and may be paid for, so look before resending."""
     detail = plain(record.message or LOST_ANSWER_MESSAGE)
+    if record.message == NOT_FOUND_MESSAGE and conn.can_sync:
+        detail += " If it was, “Sync from account” on the History page brings it in."
     prompt = plain(short(record.prompt, 200))
     st.warning(f"{UNKNOWN_HEADLINE} {detail}  \n“{prompt}”", icon=":material/help:")
     searching = connection.runner().is_running(record.id)

@@ -51,9 +51,9 @@ RESTART_MESSAGE = (
     "The app restarted before the server confirmed this job. The app is looking for it among "
     "your account's jobs."
 )
+# The card adds where to look further (History's sync) for those who may sync the account.
 NOT_FOUND_MESSAGE = (
-    "It is not among your account's running jobs or newest pictures, so it was probably not "
-    "made. If it was, “Sync from account” on the History page brings it in."
+    "It is not among your account's running jobs or newest pictures, so it was probably not made."
 )
 CHECK_FAILED_MESSAGE = (
     "The app could not check your account just now. Try “Check my account” again in a minute."

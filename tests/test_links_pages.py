@@ -115,3 +115,29 @@ def test_the_demo_never_links_its_own_address(
     for page in pages(app_env, record.id):
         assert not page.exception
         assert EMULATOR_FILES not in sent_to_browser(page)
+
+
+def test_the_link_status_says_when_a_link_cannot_be_opened_by_visitors() -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from components.jobs_view import link_status
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    base = _record_for_link_status(now + timedelta(minutes=30))
+    public = replace(base, asset_url="https://storage.example.com/a.png?sig=1")
+    assert link_status(public, now) == "Link valid for 30 min"
+    loopback = replace(base, asset_url="http://127.0.0.1:8799/_files/abc?sig=1")
+    assert link_status(loopback, now) == "Shown from the app's own copy"
+    assert link_status(replace(public, url_expires_at=now - timedelta(seconds=1)), now) == (
+        "Link expired (the stored copy is shown)"
+    )
+
+
+def _record_for_link_status(expires):  # type: ignore[no-untyped-def]
+    from kontextlab.history import HistoryStore
+
+    store = HistoryStore("sqlite://")
+    rid = store.add_job(account_key="k", kind="create", request={"prompt": "p"})
+    store.update_job(rid, status="completed", asset_url="https://x/y", url_expires_at=expires)
+    return store.get(rid, "k")

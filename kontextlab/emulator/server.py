@@ -152,6 +152,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._api(method, url.path, query, body)
         except ApiFailure as failure:
             self._json(failure.status, failure.body(), failure.headers)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client hung up before its answer: nothing to say
         except Exception as exc:  # an emulator bug answers 500 like a real server would
             log.exception("emulator error")
             self._json(500, {"error": f"Internal error: {exc}", "code": 500})

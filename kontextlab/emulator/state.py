@@ -42,6 +42,9 @@ UPLOAD_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"
 # Drawing a picture is the emulator's own overhead, not the job's time: once a job's time is
 # up on the emulator's clock, answers wait (this long at most, in wall seconds) for its render.
 RENDER_GRACE = 60.0
+# Answers about all of a token's jobs (a new job, lists, the scheduler) wait less: in the
+# shared demo, one visitor's request must not wait out a backlog of everyone's drawings.
+SHARED_GRACE = 5.0
 WEBHOOK_LOG_LIMIT = 1000  # webhook outcomes kept for tests, newest last
 
 
@@ -151,7 +154,7 @@ class World:
 
     def submit(self, tenant: Tenant, kind: str, values: dict[str, Any]) -> JobRecord:
         """Start a job from values that `check` returned."""
-        self.await_renders(tenant.jobs.values())
+        self.await_renders(tenant.jobs.values(), SHARED_GRACE)
         with self.lock:
             self.settle_all()
             account = self.account_for(tenant, values.get("email"))
@@ -259,8 +262,8 @@ class World:
             self.settle(job)
             return job
 
-    def await_renders(self, jobs: Iterable[JobRecord]) -> None:
-        """Let the renders of jobs whose time is up finish (see RENDER_GRACE)."""
+    def await_renders(self, jobs: Iterable[JobRecord], grace: float = RENDER_GRACE) -> None:
+        """Let the renders of jobs whose time is up finish (at most `grace` seconds)."""
         with self.lock:
             now = self.clock()
             due = [
@@ -269,7 +272,7 @@ class World:
                 if j.state == "active" and j.render and now >= j.created + self.config.job_seconds
             ]
         if due:
-            wait_for_futures(due, timeout=RENDER_GRACE)
+            wait_for_futures(due, timeout=grace)
 
     def _expired(self, job: JobRecord) -> bool:
         return self.clock() >= job.created + self.config.record_lifetime
@@ -405,7 +408,7 @@ class World:
     def list_assets(self, tenant: Tenant, query: dict[str, str]) -> dict[str, Any]:
         page = _query_int(query, "page", 1, 1, 10_000)
         limit = _query_int(query, "limit", 20, 1, 100)
-        self.await_renders(tenant.jobs.values())
+        self.await_renders(tenant.jobs.values(), SHARED_GRACE)
         with self.lock:
             self.settle_all()
             email = self.account_for(tenant, query.get("email")).email
@@ -450,7 +453,7 @@ class World:
 
     def running_jobs(self, tenant: Tenant) -> list[dict[str, Any]]:
         """`GET scheduler`: the token's running jobs, oldest first."""
-        self.await_renders(tenant.jobs.values())
+        self.await_renders(tenant.jobs.values(), SHARED_GRACE)
         with self.lock:
             self.settle_all()
             now = self.clock()
@@ -475,7 +478,7 @@ class World:
         return row
 
     def scheduler_view(self, tenant: Tenant) -> dict[str, Any]:
-        self.await_renders(tenant.jobs.values())
+        self.await_renders(tenant.jobs.values(), SHARED_GRACE)
         with self.lock:
             self.settle_all()
             running = [j for j in tenant.jobs.values() if self._executing(j)]
@@ -494,7 +497,7 @@ class World:
         return {"executing": executing, "available": available}
 
     def cancel(self, tenant: Tenant, job_id: str) -> None:
-        self.await_renders(tenant.jobs.values())
+        self.await_renders(tenant.jobs.values(), SHARED_GRACE)
         with self.lock:
             self.settle_all()
             job = tenant.jobs.get(job_id)
