@@ -23,6 +23,7 @@ from browser_support import (
 )
 from PIL import Image
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +32,19 @@ EXTENSIONS = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg"), "WEBP": (".webp",)}
 
 
 def download_result(page: Page, folder: Path) -> Path:
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download").first.click()
+    """Click Download and save the file. The picture's bytes are made on the click, by a
+    script run; a rerun that starts at that moment (the results panel's last tick) can
+    swallow the click, as it can a dropdown's, so a click that starts no download is
+    repeated (each attempt waits 20 s)."""
+    for attempt in range(3):
+        wait_idle(page)
+        try:
+            with page.expect_download(timeout=20_000) as info:
+                page.get_by_role("button", name="Download").first.click()
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
     path = folder / info.value.suggested_filename
     info.value.save_as(path)
     return path
