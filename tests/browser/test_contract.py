@@ -24,6 +24,7 @@ from browser_support import (
     wait_idle,
 )
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
 from kontextlab.history import JobRecord
@@ -118,6 +119,23 @@ def slow_emulator() -> Iterator[Emulator]:
     emu.stop()
 
 
+def open_advanced(page: Page, field: str) -> None:
+    """Open the Advanced section until `field` shows: a rerun that starts at the moment of
+    the click (the first visit's second run) can draw the section closed again."""
+    box = page.get_by_role("combobox", name=field)
+    for _attempt in range(5):
+        wait_idle(page)
+        if box.is_visible():
+            return
+        page.get_by_text("Advanced", exact=True).click()
+        try:
+            box.wait_for(state="visible", timeout=5_000)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    expect(box).to_be_visible()
+
+
 def wait_until(condition, what: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -131,7 +149,7 @@ def test_a_restart_during_the_create_post_finds_the_job_with_one_post(
 ) -> None:
     first = start_server(USEAPI_TOKEN=DEMO_TOKEN, USEAPI_BASE_URL=slow_emulator.base_url)
     open_page(page, first.url)
-    page.get_by_text("Advanced", exact=True).click()
+    open_advanced(page, "Wait inside the request (pollForResult)")
     pick_option(page, "Wait inside the request (pollForResult)", "Up to 60 s")
     prompt = "a lighthouse that outlives its server"
     generate(page, prompt)
