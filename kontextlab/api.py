@@ -177,8 +177,8 @@ class ServerError(ApiError):
         )
 
 
-class Timeout(ApiError):
-    plain = "The image service did not answer in time. Please try again."
+class _TransportError(ApiError):
+    """No HTTP answer came back: `maybe_sent` says whether the server may have seen it."""
 
     def __init__(
         self,
@@ -193,19 +193,12 @@ class Timeout(ApiError):
         self.maybe_sent = maybe_sent
 
 
-class NetworkError(ApiError):
-    plain = "Could not reach the image service. Check the internet connection and try again."
+class Timeout(_TransportError):
+    plain = "The image service did not answer in time. Please try again."
 
-    def __init__(
-        self,
-        message: str = "",
-        status: int | None = None,
-        body: Any = None,
-        *,
-        maybe_sent: bool = True,
-    ):
-        super().__init__(message, status, body)
-        self.maybe_sent = maybe_sent
+
+class NetworkError(_TransportError):
+    plain = "Could not reach the image service. Check the internet connection and try again."
 
 
 class OutcomeUnknown(ApiError):

@@ -506,6 +506,12 @@ class HistoryStore:
     def find_by_job_id(self, account_key: str, job_id: str) -> JobRecord | None:
         return self._one(jobs.c.job_id == job_id, account_key)
 
+    def job_id_taken(self, job_id: str, except_id: str) -> bool:
+        """Whether any other row, in any scope, already follows this upstream job."""
+        query = sa.select(jobs.c.id).where(jobs.c.job_id == job_id, jobs.c.id != except_id)
+        with self._read() as conn:
+            return conn.execute(query.limit(1)).first() is not None
+
     def _one(self, condition: sa.ColumnElement[bool], account_key: str) -> JobRecord | None:
         query = sa.select(jobs).where(condition, jobs.c.account_key == account_key)
         with self._read() as conn:

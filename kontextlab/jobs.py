@@ -536,8 +536,9 @@ class JobRunner:
         return None
 
     def _known(self, record: JobRecord, job_id: str) -> bool:
-        other = self.store.find_by_job_id(record.account_key, job_id)
-        return other is not None and other.id != record.id
+        # Any scope: on a shared token, another visitor's job may carry the same replyRef
+        # (one the user typed), and must never be adopted into this visitor's history.
+        return self.store.job_id_taken(job_id, record.id)
 
 
 def _tagged(request: AnyRequest, row_id: str) -> AnyRequest:

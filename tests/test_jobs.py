@@ -485,3 +485,17 @@ def test_a_long_database_outage_leaves_the_job_for_the_next_sweep(store: History
     assert runner.resume(client, KEY) == 1  # type: ignore[arg-type]
     finish(runner, rid)
     assert store.get(rid, KEY).status == "completed" and client.calls.count("submit") == 1
+
+
+def test_a_lost_job_is_never_matched_to_a_job_another_scope_follows(store: HistoryStore) -> None:
+    # Another visitor of the same shared token already follows JOB, sent with the same
+    # replyRef that this visitor typed: it must not be adopted into this visitor's history.
+    theirs = store.add_job(account_key="visitor-b", kind="create", request={"prompt": "b"})
+    store.update_job(theirs, status="active", job_id=JOB)
+    runner, _ = runner_for(store)
+    client = ScriptedClient([lost()], scheduled=lambda c: [api.ScheduledJob(JOB, "same-ref")])
+    rid = runner.submit(client, CreateRequest(prompt="a", reply_ref="same-ref"), account_key=KEY)  # type: ignore[arg-type]
+    finish(runner, rid)
+    record = store.get(rid, KEY)
+    assert (record.status, record.job_id) == ("unknown", None)
+    assert store.get(theirs, "visitor-b").job_id == JOB
