@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
-from kontextlab.images import MAX_PIXELS, THUMBNAIL_SIZE
+from kontextlab.images import MAX_PIXELS, THUMBNAIL_SIZE, flatten
 
 # Pictures the app shows or keeps: what the API returns and what the app makes itself.
 PICTURE_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
@@ -64,15 +64,15 @@ def web_url(value: Any) -> str | None:
     return text
 
 
-def open_picture(data: Any, max_pixels: int = MAX_PIXELS) -> Image.Image | None:
+def open_picture(data: Any) -> Image.Image | None:
     """The decoded picture, or None when `data` is not one the app shows: not bytes, not a
-    PNG/JPEG/WebP/GIF, damaged, or more than `max_pixels` (a decompression bomb: a few
+    PNG/JPEG/WebP/GIF, damaged, or more than MAX_PIXELS (a decompression bomb: a few
     kilobytes that unpack into gigabytes)."""
     if not isinstance(data, bytes | bytearray) or not data:
         return None
     try:
         image = Image.open(io.BytesIO(data), formats=sorted(PICTURE_FORMATS))
-        if image.width * image.height > max_pixels:
+        if image.width * image.height > MAX_PIXELS:
             return None
         image.load()
     except (
@@ -95,29 +95,17 @@ def readable_picture(data: Any) -> bool:
     return open_picture(data) is not None
 
 
-def small_jpeg(data: Any, size: tuple[int, int] = THUMBNAIL_SIZE) -> bytes | None:
+def small_jpeg(data: Any) -> bytes | None:
     """`data` decoded and drawn again as a small JPEG, or None when it is not a picture.
     Re-encoding keeps the pixels and nothing else a file may carry."""
     image = open_picture(data)
     if image is None:
         return None
     try:
-        small = _rgb(image)
-        small.thumbnail(size)
+        small = flatten(image)  # transparent areas on white
+        small.thumbnail(THUMBNAIL_SIZE)
         out = io.BytesIO()
         small.save(out, format="JPEG", quality=82)
     except (OSError, ValueError, TypeError, MemoryError):
         return None
     return out.getvalue()
-
-
-def _rgb(image: Image.Image) -> Image.Image:
-    """Transparent areas on white; every other mode straight to RGB."""
-    if image.mode in ("RGBA", "LA", "PA", "P"):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGB", rgba.size, "white")
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        return background
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        return image.point(lambda v: v / 256).convert("L").convert("RGB")
-    return image.convert("RGB")

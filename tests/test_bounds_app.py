@@ -46,17 +46,17 @@ def test_the_upscale_of_an_upscale_button_is_disabled(app_env: AppEnv) -> None:
 def test_a_big_upload_is_scaled_down_with_a_note_and_prepared_once(
     app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kontextlab import images
+    from kontextlab.images import reference
 
-    images.PREPARED.clear()
+    reference.PREPARED.clear()
     prepared: list[str] = []
-    real = images._prepare
+    real = reference._prepare
 
-    def counting(data: bytes, digest: str) -> images.PreparedImage:
+    def counting(data: bytes, digest: str) -> reference.PreparedImage:
         prepared.append(digest)
         return real(data, digest)
 
-    monkeypatch.setattr(images, "_prepare", counting)
+    monkeypatch.setattr(reference, "_prepare", counting)
     out = io.BytesIO()
     Image.linear_gradient("L").resize((6_000, 3_000)).convert("RGB").save(out, "JPEG")
     at = app_env.app("pages/edit.py")
@@ -68,6 +68,6 @@ def test_a_big_upload_is_scaled_down_with_a_note_and_prepared_once(
     uploads = [r for r in app_env.emulator.requests if r[:2] == ("POST", "assets/")]
     assert len(uploads) == 1
     row = app_env.latest("upload")
-    assert row is not None and row.width * row.height <= images.UPLOAD_PIXELS
+    assert row is not None and row.width * row.height <= reference.UPLOAD_PIXELS
     assert not at.exception
-    images.PREPARED.clear()
+    reference.PREPARED.clear()

@@ -12,12 +12,13 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
-from kontextlab import images
 from kontextlab.images import (
     BadImage,
     PreparedImage,
+    decoding,
     open_image,
     prepare_reference,
+    reference,
     thumbnail,
 )
 
@@ -30,11 +31,11 @@ def png_bomb(width: int, height: int) -> bytes:
     body = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     chunks = (
-        images._png_chunk(b"IHDR", header),
-        images._png_chunk(b"IDAT", body),
-        images._png_chunk(b"IEND", b""),
+        decoding._png_chunk(b"IHDR", header),
+        decoding._png_chunk(b"IDAT", body),
+        decoding._png_chunk(b"IEND", b""),
     )
-    return images.PNG_SIGNATURE + b"".join(chunks)
+    return decoding.PNG_SIGNATURE + b"".join(chunks)
 
 
 def encoded(image: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
@@ -51,9 +52,9 @@ def gradient(size: tuple[int, int], mode: str = "RGB") -> Image.Image:
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> Iterator[None]:
-    images.PREPARED.clear()
+    reference.PREPARED.clear()
     yield
-    images.PREPARED.clear()
+    reference.PREPARED.clear()
 
 
 # ---------------------------------------------------------------- decompression bombs
@@ -85,11 +86,11 @@ def test_the_limit_is_a_parameter() -> None:
 def test_a_second_header_cannot_enlarge_a_banded_png() -> None:
     data = encoded(gradient((400, 300)))
     forged = struct.pack(">IIBBBBB", 40_000, 30_000, 8, 2, 0, 0, 0)
-    signature = len(images.PNG_SIGNATURE)
+    signature = len(decoding.PNG_SIGNATURE)
     first = signature + 8 + 13 + 4  # the real IHDR chunk ends here
-    data = data[:first] + images._png_chunk(b"IHDR", forged) + data[first:]
-    assert images._png_reduced(data, (400, 300), 10_000) is not None
-    layout = images._png_layout(data)
+    data = data[:first] + decoding._png_chunk(b"IHDR", forged) + data[first:]
+    assert decoding._png_reduced(data, (400, 300), 10_000) is not None
+    layout = decoding._png_layout(data)
     assert layout is not None and (layout.width, layout.height) == (400, 300)
 
 
@@ -121,7 +122,7 @@ def test_a_truncated_big_png_is_damaged_not_a_crash() -> None:
 def test_an_upload_over_16_megapixels_is_scaled_down_keeping_its_shape(fmt: str) -> None:
     data = encoded(gradient((6_000, 3_000)), fmt)  # 18 megapixels
     prepared = prepare_reference(data)
-    assert prepared.width * prepared.height <= images.UPLOAD_PIXELS
+    assert prepared.width * prepared.height <= reference.UPLOAD_PIXELS
     assert prepared.width / prepared.height == pytest.approx(2.0, rel=0.01)
     assert prepared.note and "scaled down from 6,000 × 3,000" in prepared.note
     assert prepared.mime_type == ("image/jpeg" if fmt == "JPEG" else "image/png")
@@ -139,7 +140,7 @@ def test_an_upload_within_16_megapixels_is_sent_as_it_is() -> None:
 
 def test_a_rotated_photo_is_turned_upright() -> None:
     exif = Image.Exif()
-    exif[images.ORIENTATION_TAG] = 6
+    exif[decoding.ORIENTATION_TAG] = 6
     data = encoded(gradient((300, 200)), "JPEG", exif=exif.tobytes())
     prepared = prepare_reference(data)
     assert (prepared.width, prepared.height) == (200, 300)
@@ -150,7 +151,7 @@ def test_a_rotated_photo_is_turned_upright() -> None:
 def test_a_png_decoded_in_bands_equals_the_whole_picture_reduced(
     mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(images, "PNG_BAND_BYTES", 2_000)  # many bands
+    monkeypatch.setattr(decoding, "PNG_BAND_BYTES", 2_000)  # many bands
     size = (301, 203)
     noise = Image.frombytes("L", size, os.urandom(size[0] * size[1]))
     picture = Image.merge("RGB", (noise, noise.transpose(Image.Transpose.FLIP_LEFT_RIGHT), noise))
@@ -159,8 +160,8 @@ def test_a_png_decoded_in_bands_equals_the_whole_picture_reduced(
     else:
         picture = picture.convert(mode)
     data = encoded(picture)
-    whole = images._reducible(Image.open(io.BytesIO(data))).reduce(4)
-    banded = images._png_reduced(data, size, 5_000)
+    whole = decoding.reducible(Image.open(io.BytesIO(data))).reduce(4)
+    banded = decoding._png_reduced(data, size, 5_000)
     assert banded is not None and banded.size == whole.size
     assert banded.tobytes() == whole.tobytes()
 
@@ -170,13 +171,13 @@ def test_a_png_decoded_in_bands_equals_the_whole_picture_reduced(
 
 def test_an_upload_is_prepared_once_per_file(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    real = images._prepare
+    real = reference._prepare
 
     def counting(data: bytes, digest: str) -> PreparedImage:
         calls.append(digest)
         return real(data, digest)
 
-    monkeypatch.setattr(images, "_prepare", counting)
+    monkeypatch.setattr(reference, "_prepare", counting)
     data = encoded(Image.new("RGBA", (64, 48), (10, 20, 30, 100)))
     first, second = prepare_reference(data), prepare_reference(data)
     assert first is second and len(calls) == 1
@@ -187,15 +188,15 @@ def test_an_upload_is_prepared_once_per_file(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_the_prepared_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = images._PreparedCache(entries=3, budget=10_000)
-    monkeypatch.setattr(images, "PREPARED", cache)
+    cache = reference._PreparedCache(entries=3, budget=10_000)
+    monkeypatch.setattr(reference, "PREPARED", cache)
     files = [encoded(Image.new("RGB", (40, 30), (i, 0, 0))) for i in range(5)]
     for data in files:
         prepare_reference(data)
     assert len(cache._items) == 3
     big = encoded(Image.frombytes("L", (200, 200), os.urandom(40_000)))
     prepare_reference(big)  # over the byte budget alone: everything older goes
-    assert list(cache._items) == [images.hashlib.sha256(big).hexdigest()]
+    assert list(cache._items) == [reference.hashlib.sha256(big).hexdigest()]
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
@@ -214,4 +215,4 @@ def test_a_big_upload_is_never_decoded_at_full_size(
     monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
     prepared = prepare_reference(encoded(gradient((6_000, 4_000)), fmt))  # 24 megapixels
     assert prepared.width == 3_000
-    assert loaded and max(w * h for w, h in loaded) <= images.UPLOAD_PIXELS
+    assert loaded and max(w * h for w, h in loaded) <= reference.UPLOAD_PIXELS
