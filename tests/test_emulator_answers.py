@@ -9,7 +9,7 @@ import pytest
 import requests
 from test_emulator_contract import DEADLINE, JOB_MODEL, png_bytes, undocumented
 
-from kontextlab.emulator import DEMO_EMAIL, DEMO_TOKEN, Emulator
+from kontextlab.emulator import DEMO_EMAIL, DEMO_TOKEN, Emulator, EmulatorConfig, answers
 
 HEADERS = {"Authorization": f"Bearer {DEMO_TOKEN}"}
 ASSET = JOB_MODEL["status"]["artifact"]["asset"]
@@ -124,3 +124,24 @@ def test_error_bodies(emulator: Emulator) -> None:
     emulator.set_credits(DEMO_EMAIL, 0)
     poor = post(emulator, "images/flux-create", json={"prompt": "z", "maxJobs": 2})
     assert poor.status_code == 402 and poor.json() == {"error": "Insufficient credits", "code": 402}
+
+
+def test_a_webhook_is_still_owed_when_another_request_settled_the_job_first() -> None:
+    """Any request about a token's jobs moves them on; only the webhook sender takes what it
+    owes, so a list request that sees a job finish first cannot swallow the webhook."""
+    emulator = Emulator(EmulatorConfig(job_seconds=0.0))  # not started: no ticker runs
+    world = emulator.world
+    try:
+        tenant = world.tenants[DEMO_TOKEN]
+        hook = "https://example.com/hook"
+        job = world.submit(
+            tenant, "create", world.check("create", {"prompt": "x", "replyUrl": hook})
+        )
+        assert answers.running_jobs(world, tenant) == []  # settles the job: its render is done
+        assert job.state == "completed"
+        owed = world.owed_webhooks()
+        assert owed == [job] and world.owed_webhooks() == []
+        answers.deliver(world, job)
+        assert emulator.webhooks == [(hook, "skipped: host example.com not allowed")]
+    finally:
+        world.pool.shutdown(wait=True)

@@ -14,10 +14,11 @@ import threading
 import time
 from typing import Any
 
+from kontextlab.emulator.answers import deliver
 from kontextlab.emulator.config import API_PREFIX, DEMO_EMAIL, DEMO_TOKEN, EmulatorConfig
 from kontextlab.emulator.faults import Fault, FaultPlan
 from kontextlab.emulator.server import EmulatorHTTPServer
-from kontextlab.emulator.state import World
+from kontextlab.emulator.world import World
 
 __all__ = ["DEMO_EMAIL", "DEMO_TOKEN", "Emulator", "EmulatorConfig", "Fault", "FaultPlan"]
 REQUEST_LOG_LIMIT = 50_000
@@ -83,8 +84,8 @@ class Emulator:
         assert self._server is not None
         stopping = self._server.stopping
         while not stopping.wait(TICK):
-            for job in self.world.settle_all():
-                self.world.deliver(job)
+            for job in self.world.owed_webhooks():
+                deliver(self.world, job)
 
     # -- test knobs
 
@@ -108,9 +109,6 @@ class Emulator:
             for key, tenant in self.world.tenants.items():
                 if token in (None, key) and email in tenant.accounts:
                     tenant.accounts[email].credits = credits
-
-    def credits(self, email: str, token: str = DEMO_TOKEN) -> int:
-        return self.world.tenants[token].accounts[email].credits
 
     def advance(self, seconds: float) -> None:
         """Move the emulator's clock forward: jobs finish, URLs and records expire."""

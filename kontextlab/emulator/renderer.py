@@ -19,6 +19,7 @@ from kontextlab.emulator.styles import Array, apply_style, blur, saturate, to_ar
 
 SIZES = {"16:9": (1344, 768), "9:16": (768, 1344), "1:1": (1024, 1024)}
 THUMBNAIL_BOX = (384, 384)
+UPSCALE = 2  # an upscale doubles both sides
 MODEL_FORMATS = {"flux": "PNG", "flux-premium": "JPEG", "nano-banana": "PNG"}
 MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
 
@@ -379,9 +380,9 @@ def render_edit(
     return _finish(a, seed, model)
 
 
-def render_upscale(source: bytes, factor: int = 2) -> Rendered:
+def render_upscale(source: bytes) -> Rendered:
     img = decode(source)
-    big = img.resize((img.width * factor, img.height * factor), Image.Resampling.LANCZOS)
+    big = img.resize((img.width * UPSCALE, img.height * UPSCALE), Image.Resampling.LANCZOS)
     big = big.filter(ImageFilter.UnsharpMask(2, 80, 3))
     fmt = Image.open(io.BytesIO(source)).format
     return encode(big, "flux-premium" if fmt == "JPEG" else "flux")

@@ -13,9 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from kontextlab.emulator import answers
 from kontextlab.emulator.config import API_PREFIX, CONTROL_PREFIX, FILES_PREFIX
 from kontextlab.emulator.faults import Fault
-from kontextlab.emulator.state import ApiFailure, Tenant, World
+from kontextlab.emulator.records import ApiFailure, Tenant
+from kontextlab.emulator.world import World
 
 log = logging.getLogger(__name__)
 
@@ -229,9 +231,9 @@ class Handler(BaseHTTPRequestHandler):
             if self.server.stopping.wait(tick):
                 break
             if world.finished(job):
-                self._json(200, world.job_view(job))
+                self._json(200, answers.job_view(world, job))
                 return
-        self._json(200, world.short_view(job))
+        self._json(200, answers.short_view(job))
 
     def route_generate_create(
         self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes
@@ -249,33 +251,32 @@ class Handler(BaseHTTPRequestHandler):
         self._generate("upscale", tenant, body)
 
     def route_upload(self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes) -> None:
-        mime = self.headers.get("Content-Type", "")
-        self._json(200, self.server.world.upload(tenant, query, mime, body))
+        self._json(200, self.server.world.upload(tenant, query, body))
 
     def route_list_assets(
         self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes
     ) -> None:
-        self._json(200, self.server.world.list_assets(tenant, query))
+        self._json(200, answers.list_assets(self.server.world, tenant, query))
 
     def route_job_status(
         self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes
     ) -> None:
         world = self.server.world
-        self._json(200, world.job_view(world.find_job(tenant, arg)))
+        self._json(200, answers.job_view(world, world.find_job(tenant, arg)))
 
     def route_accounts(self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes) -> None:
-        self._json(200, self.server.world.accounts_view(tenant))
+        self._json(200, answers.accounts_view(tenant))
 
     def route_account(self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes) -> None:
-        self._json(200, self.server.world.account_view(tenant, arg))
+        self._json(200, answers.account_view(tenant, arg))
 
     def route_running_jobs(
         self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes
     ) -> None:
-        self._json(200, self.server.world.running_jobs(tenant))
+        self._json(200, answers.running_jobs(self.server.world, tenant))
 
     def route_scheduler(self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes) -> None:
-        self._json(200, self.server.world.scheduler_view(tenant))
+        self._json(200, answers.scheduler_view(self.server.world, tenant))
 
     def route_cancel(self, tenant: Tenant, arg: str, query: dict[str, str], body: bytes) -> None:
         self.server.world.cancel(tenant, arg)

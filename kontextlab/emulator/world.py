@@ -1,4 +1,5 @@
-"""What the emulated service knows: accounts, jobs, files; and how it answers.
+"""The emulated service's state and what changes it: jobs started, settled and forgotten,
+uploads, signed file URLs. What it answers about them is in `answers.py`.
 
 All mutable state lives in `World` behind one lock. Rendering runs in a small thread pool
 started at submit, so status polls only read a record and sign a URL. Requests are checked by
@@ -10,29 +11,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-import json
 import logging
 import math
 import random
 import re
 import secrets
 import threading
-import urllib.request
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_for_futures
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlparse
 
 from PIL import Image, UnidentifiedImageError
 
 from kontextlab.emulator import renderer, rules
 from kontextlab.emulator.config import COSTS, FILES_PREFIX, EmulatorConfig
 from kontextlab.emulator.files import FileShelf, StoredFile, new_file
+from kontextlab.emulator.records import Account, ApiFailure, EmulatedJob, Tenant
 
 log = logging.getLogger(__name__)
 JOB_ID = re.compile(r"^email:[^:]+:[0-9a-fA-F-]+-type:[a-z]+$")
@@ -48,61 +46,9 @@ SHARED_GRACE = 5.0
 WEBHOOK_LOG_LIMIT = 1000  # webhook outcomes kept for tests, newest last
 
 
-class ApiFailure(Exception):
-    """An error answer: `{"error": message, "code": status, **extra}`."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        extra: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.extra = extra or {}
-        self.headers: dict[str, str] = headers or {}
-
-    def body(self) -> dict[str, Any]:
-        return {"error": self.message, **self.extra, "code": self.status}
-
-
-@dataclass
-class Account:
-    email: str
-    credits: int
-    max_jobs: int
-
-
-@dataclass
-class JobRecord:
-    job_id: str
-    generation_id: str
-    email: str
-    kind: str
-    created: float
-    seed: int
-    reply_url: str | None
-    reply_ref: str | None
-    render: Future[renderer.Rendered] | None
-    fail_message: str | None = None
-    state: str = "active"
-    done_at: float = 0.0
-    file: StoredFile | None = None
-    tracked: bool = True
-    notified: bool = False
-    owner_files: dict[str, StoredFile] = field(default_factory=dict)
-
-
-@dataclass
-class Tenant:
-    accounts: dict[str, Account]
-    jobs: dict[str, JobRecord] = field(default_factory=dict)
-    files: dict[str, StoredFile] = field(default_factory=dict)
-
-
 class World:
+    """Every token's accounts, jobs and files, the file shelf, and the render pool."""
+
     def __init__(self, config: EmulatorConfig, clock: Callable[[], float]):
         self.config = config
         self.clock = clock
@@ -114,7 +60,6 @@ class World:
         self.fail_next: list[str] = []
         self.webhooks: deque[tuple[str, str]] = deque(maxlen=WEBHOOK_LOG_LIMIT)
         self.pool = ThreadPoolExecutor(config.render_workers, thread_name_prefix="emu-render")
-        self.changed = threading.Condition(self.lock)
 
     def _tenant(self) -> Tenant:
         cfg = self.config
@@ -152,11 +97,9 @@ class World:
         except rules.RuleBroken as exc:
             raise ApiFailure(400, str(exc)) from exc
 
-    def submit(self, tenant: Tenant, kind: str, values: dict[str, Any]) -> JobRecord:
+    def submit(self, tenant: Tenant, kind: str, values: dict[str, Any]) -> EmulatedJob:
         """Start a job from values that `check` returned."""
-        self.await_renders(tenant.jobs.values(), SHARED_GRACE)
-        with self.lock:
-            self.settle_all()
+        with self.settled(tenant):
             account = self.account_for(tenant, values.get("email"))
             self._check_capacity(tenant, account, values.get("maxJobs"))
             model = values.get("model", rules.DEFAULT_MODEL)
@@ -174,7 +117,7 @@ class World:
             return job
 
     def _check_capacity(self, tenant: Tenant, account: Account, requested: int | None) -> None:
-        running = [j for j in tenant.jobs.values() if self._executing(j, account.email)]
+        running = [j for j in tenant.jobs.values() if self.executing(j, account.email)]
         limit = self._job_limit(account, requested)
         if len(running) < limit:
             return
@@ -197,12 +140,12 @@ class World:
         return min(requested, account.max_jobs)
 
     @staticmethod
-    def _executing(job: JobRecord, email: str | None = None) -> bool:
+    def executing(job: EmulatedJob, email: str | None = None) -> bool:
         return job.state == "active" and job.tracked and (email is None or job.email == email)
 
-    def _new_job(self, account: Account, kind: str, values: dict[str, Any]) -> JobRecord:
+    def _new_job(self, account: Account, kind: str, values: dict[str, Any]) -> EmulatedJob:
         seed = values.get("seed")
-        return JobRecord(
+        return EmulatedJob(
             job_id=f"email:{account.email}:{uuid.uuid4()}-type:image",
             generation_id=f"gen_{uuid.uuid4().hex[:12]}",
             email=account.email,
@@ -249,7 +192,7 @@ class World:
             lambda seed: renderer.render_create(args[0], seed, style, *args[1:], picture, strength)
         ), problem
 
-    def find_job(self, tenant: Tenant, job_id: str) -> JobRecord:
+    def find_job(self, tenant: Tenant, job_id: str) -> EmulatedJob:
         if not JOB_ID.match(job_id):
             raise ApiFailure(400, f"Invalid jobId {job_id}")
         with self.lock:
@@ -262,7 +205,7 @@ class World:
             self.settle(job)
             return job
 
-    def await_renders(self, jobs: Iterable[JobRecord], grace: float = RENDER_GRACE) -> None:
+    def await_renders(self, jobs: Iterable[EmulatedJob], grace: float = RENDER_GRACE) -> None:
         """Let the renders of jobs whose time is up finish (at most `grace` seconds)."""
         with self.lock:
             now = self.clock()
@@ -274,10 +217,10 @@ class World:
         if due:
             wait_for_futures(due, timeout=grace)
 
-    def _expired(self, job: JobRecord) -> bool:
+    def _expired(self, job: EmulatedJob) -> bool:
         return self.clock() >= job.created + self.config.record_lifetime
 
-    def settle(self, job: JobRecord) -> None:
+    def settle(self, job: EmulatedJob) -> None:
         """Move an active job on when its time has come (idempotent)."""
         if job.state != "active" or self.clock() < job.created + self.config.job_seconds:
             return
@@ -293,7 +236,6 @@ class World:
             job.render = None  # the future holds the drawing's bytes: the shelf owns them now
         job.state = "failed" if job.fail_message else "completed"
         job.done_at = self.clock()
-        self.changed.notify_all()
 
     def _store_render(
         self, rendered: renderer.Rendered, index: dict[str, StoredFile]
@@ -304,66 +246,52 @@ class World:
         self.files.add(stored, index)
         return stored
 
-    def settle_all(self) -> list[JobRecord]:
-        """Settle every job; return the finished ones whose webhook is still owed."""
-        owed = []
+    @contextmanager
+    def settled(self, tenant: Tenant) -> Iterator[None]:
+        """Hold the lock with every job moved on, after a short wait for the renders of the
+        token's jobs whose time is up."""
+        self.await_renders(tenant.jobs.values(), SHARED_GRACE)
+        with self.lock:
+            self.settle_all()
+            yield
+
+    def settle_all(self, owed: list[EmulatedJob] | None = None) -> None:
+        """Settle every job and forget the expired ones. With `owed`, add to it the finished
+        jobs whose webhook is still owed, each once: only the sender of webhooks asks."""
         with self.lock:
             for tenant in self.tenants.values():
                 for job in list(tenant.jobs.values()):
                     self.settle(job)
-                    if self._finished(job) and not job.notified:
+                    if owed is not None and self._finished(job) and not job.notified:
                         job.notified = True
                         owed.append(job)
                     if self._expired(job):
                         self._forget(tenant, job)
+
+    def owed_webhooks(self) -> list[EmulatedJob]:
+        """The finished jobs whose webhook is due now; each is returned once."""
+        owed: list[EmulatedJob] = []
+        self.settle_all(owed)
         return owed
 
-    def _forget(self, tenant: Tenant, job: JobRecord) -> None:
+    def _forget(self, tenant: Tenant, job: EmulatedJob) -> None:
         del tenant.jobs[job.job_id]
         if job.file:
             tenant.files.pop(job.file.file_id, None)
             self.files.discard(job.file)
             self.files.discard(job.file.thumbnail)
 
-    def _finished(self, job: JobRecord) -> bool:
-        return job.state == "failed" or (job.state == "completed" and self._artifact_ready(job))
+    def _finished(self, job: EmulatedJob) -> bool:
+        return job.state == "failed" or (job.state == "completed" and self.artifact_ready(job))
 
-    def _artifact_ready(self, job: JobRecord) -> bool:
+    def artifact_ready(self, job: EmulatedJob) -> bool:
         return job.file is not None and self.clock() >= job.done_at + self.config.artifact_lag
 
-    def finished(self, job: JobRecord) -> bool:
+    def finished(self, job: EmulatedJob) -> bool:
         self.await_renders([job])
         with self.lock:
             self.settle(job)
             return self._finished(job)
-
-    # -- views
-
-    def job_view(self, job: JobRecord) -> dict[str, Any]:
-        with self.lock:
-            status: dict[str, Any] = {"type": job.state}
-            if job.state == "active":
-                elapsed = self.clock() - job.created
-                status["progress"] = min(
-                    99, int(100 * elapsed / max(self.config.job_seconds, 1e-6))
-                )
-            elif job.state == "completed":
-                status["progress"] = 100
-                if self._artifact_ready(job) and job.file is not None:  # ready: it has one
-                    status["artifact"] = self.sign(job.file)
-            else:
-                status["message"] = job.fail_message
-            out = {"status": status, **self.short_view(job)}
-            for key, value in (("replyRef", job.reply_ref), ("replyUrl", job.reply_url)):
-                if value:
-                    out[key] = value
-            out["code"] = 200
-            return out
-
-    @staticmethod
-    def short_view(job: JobRecord) -> dict[str, Any]:
-        # Never the seed: the vendor does not report it, so the app must send the one it wants.
-        return {"jobId": job.job_id, "generationId": job.generation_id}
 
     def sign(self, stored: StoredFile) -> dict[str, Any]:
         expires = int((self.clock() + self.config.url_lifetime) * 1000)
@@ -389,11 +317,9 @@ class World:
                 raise ApiFailure(404, "No such object")
             return stored.data, stored.mime_type
 
-    # -- uploads and lists
+    # -- uploads and cancels
 
-    def upload(
-        self, tenant: Tenant, query: dict[str, str], mime: str, body: bytes
-    ) -> dict[str, Any]:
+    def upload(self, tenant: Tenant, query: dict[str, str], body: bytes) -> dict[str, Any]:
         if query.get("type") != "reference-image":
             raise ApiFailure(400, "Parameter type must be reference-image.")
         with self.lock:
@@ -405,126 +331,13 @@ class World:
             self.files.add(stored, tenant.files)
             return self.sign(stored)
 
-    def list_assets(self, tenant: Tenant, query: dict[str, str]) -> dict[str, Any]:
-        page = _query_int(query, "page", 1, 1, 10_000)
-        limit = _query_int(query, "limit", 20, 1, 100)
-        self.await_renders(tenant.jobs.values(), SHARED_GRACE)
-        with self.lock:
-            self.settle_all()
-            email = self.account_for(tenant, query.get("email")).email
-            jobs = [j for j in tenant.jobs.values() if j.email == email and j.file]
-            if query.get("filter", "images") != "images":
-                jobs = []
-            jobs.sort(key=lambda j: j.created, reverse=True)
-            chunk = jobs[(page - 1) * limit : page * limit]
-            items = [self._asset_item(j) for j in chunk]
-        meta = {
-            "totalItems": len(jobs),
-            "itemCount": len(items),
-            "itemsPerPage": limit,
-            "totalPages": max(1, math.ceil(len(jobs) / limit)),
-            "currentPage": page,
-        }
-        return {"items": items, "meta": meta}
-
-    def _asset_item(self, job: JobRecord) -> dict[str, Any]:
-        assert job.file is not None  # list_assets passes only jobs with a file
-        thumbs = {"large": self.sign(job.file.thumbnail)} if job.file.thumbnail else {}
-        return {
-            "id": job.file.file_id,
-            "jobId": job.job_id,
-            "signedAsset": self.sign(job.file),
-            "relatedAssets": {"thumbnails": thumbs},
-        }
-
-    # -- accounts and scheduler
-
-    def accounts_view(self, tenant: Tenant) -> dict[str, Any]:
-        if not tenant.accounts:
-            raise ApiFailure(404, "No accounts configured.")
-        return {e: {"email": e, "maxJobs": a.max_jobs} for e, a in tenant.accounts.items()}
-
-    def account_view(self, tenant: Tenant, email: str) -> dict[str, Any]:
-        account = tenant.accounts.get(email)
-        if account is None:
-            raise ApiFailure(404, f"Account {email} not found.")
-        balance = {"LTXStudio_token": account.credits}
-        return {"email": email, "maxJobs": account.max_jobs, "balance": balance}
-
-    def running_jobs(self, tenant: Tenant) -> list[dict[str, Any]]:
-        """`GET scheduler`: the token's running jobs, oldest first."""
-        self.await_renders(tenant.jobs.values(), SHARED_GRACE)
-        with self.lock:
-            self.settle_all()
-            now = self.clock()
-            running = sorted(
-                (j for j in tenant.jobs.values() if self._executing(j)), key=lambda j: j.created
-            )
-            return [self._running_row(job, now) for job in running]
-
-    @staticmethod
-    def _running_row(job: JobRecord, now: float) -> dict[str, Any]:
-        started = datetime.fromtimestamp(job.created, UTC).isoformat(timespec="milliseconds")
-        minutes, seconds = divmod(max(0, int(now - job.created)), 60)
-        row = {
-            "jobId": job.job_id,
-            "email": job.email,
-            "started": started.replace("+00:00", "Z"),
-            "elapsed": f"{minutes:02d}:{seconds:02d}",
-        }
-        for key, value in (("replyUrl", job.reply_url), ("replyRef", job.reply_ref)):
-            if value:
-                row[key] = value
-        return row
-
-    def scheduler_view(self, tenant: Tenant) -> dict[str, Any]:
-        self.await_renders(tenant.jobs.values(), SHARED_GRACE)
-        with self.lock:
-            self.settle_all()
-            running = [j for j in tenant.jobs.values() if self._executing(j)]
-            executing = [{"jobId": j.job_id, "email": j.email} for j in running]
-            available = []
-            for email, account in tenant.accounts.items():
-                busy = sum(1 for j in running if j.email == email)
-                available.append(
-                    {
-                        "email": email,
-                        "maxJobs": account.max_jobs,
-                        "executing": busy,
-                        "available": max(0, account.max_jobs - busy),
-                    }
-                )
-        return {"executing": executing, "available": available}
-
     def cancel(self, tenant: Tenant, job_id: str) -> None:
-        self.await_renders(tenant.jobs.values(), SHARED_GRACE)
-        with self.lock:
-            self.settle_all()
+        with self.settled(tenant):
             job = tenant.jobs.get(job_id)
-            if job is None or not self._executing(job):
+            if job is None or not self.executing(job):
                 raise ApiFailure(404, f"Unable to locate running jobId {job_id}")
             job.tracked = False
             job.notified = True  # no longer tracked: no webhook either
-
-    # -- webhooks
-
-    def deliver(self, job: JobRecord) -> None:
-        url = job.reply_url
-        if not url:
-            return
-        host = urlparse(url).hostname or ""
-        if host not in self.config.allow_webhook_hosts:
-            self.webhooks.append((url, f"skipped: host {host} not allowed"))
-            return
-        body = json.dumps(self.job_view(job)).encode()
-        request = urllib.request.Request(
-            url, body, {"Content-Type": "application/json"}, method="POST"
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=5) as response:
-                self.webhooks.append((url, str(response.status)))
-        except Exception as exc:  # the vendor does not retry; neither do we
-            self.webhooks.append((url, f"error: {exc}"))
 
 
 def _upload_type(data: bytes) -> str:
@@ -544,12 +357,3 @@ def _upload_type(data: bytes) -> str:
     if width * height > UPLOAD_PIXELS:
         raise ApiFailure(400, f"{too_many} It is {width:,} × {height:,} pixels.")
     return UPLOAD_FORMATS[fmt]
-
-
-def _query_int(query: dict[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = query.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.strip().isdigit() or not low <= int(raw) <= high:
-        raise ApiFailure(400, f"Parameter {name} must be a whole number from {low} to {high}.")
-    return int(raw)
