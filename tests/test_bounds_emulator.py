@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from PIL import Image, ImageFile
-from test_bounds_images import png_bomb
+from PIL import Image
+from test_bounds_images import decoded_sizes, png_bomb
 
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig, renderer
 from kontextlab.emulator.__main__ import config_from, parse_args
@@ -230,14 +230,7 @@ def test_a_large_reference_is_decoded_at_the_size_the_render_needs(
 ) -> None:
     out = io.BytesIO()
     Image.linear_gradient("L").resize((8_000, 5_000)).convert("RGB").save(out, "JPEG")
-    loaded: list[tuple[int, int]] = []
-    real = ImageFile.ImageFile.load
-
-    def spy(self: ImageFile.ImageFile) -> object:
-        loaded.append(self.size)
-        return real(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    loaded = decoded_sizes(monkeypatch)
     picture = renderer.decode(out.getvalue(), (1344, 768))
     assert min(picture.size) >= 1344 and picture.size[0] / picture.size[1] == pytest.approx(1.6)
     assert loaded and max(w * h for w, h in loaded) <= 4_000 * 2_500

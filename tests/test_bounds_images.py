@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Iterator
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from kontextlab.images import (
     BadImage,
@@ -48,6 +48,19 @@ def encoded(image: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
 
 def gradient(size: tuple[int, int], mode: str = "RGB") -> Image.Image:
     return Image.linear_gradient("L").resize(size).convert(mode)
+
+
+def decoded_sizes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The sizes at which pictures are decoded from now on in this test, as Pillow loads them."""
+    loaded: list[tuple[int, int]] = []
+    real = ImageFile.ImageFile.load
+
+    def spy(self: ImageFile.ImageFile) -> object:
+        loaded.append(self.size)
+        return real(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    return loaded
 
 
 @pytest.fixture(autouse=True)
@@ -94,16 +107,16 @@ def test_a_second_header_cannot_enlarge_a_banded_png() -> None:
     assert layout is not None and (layout.width, layout.height) == (400, 300)
 
 
-@pytest.mark.parametrize(
-    ("data", "expected"),
-    [
-        (b"", "empty"),
-        (b"plain text, no picture", "not an image the app can read"),
-        (encoded(Image.new("L", (9, 9)), "GIF"), "GIF files are not supported"),
-        (encoded(gradient((400, 300)))[:300], "damaged or incomplete"),
-    ],
-    ids=["empty", "text", "gif", "truncated"],
-)
+# Files that are no usable picture, with what the sentence about each says.
+UNUSABLE = {
+    "empty": (b"", "empty"),
+    "text": (b"plain text, no picture", "not an image the app can read"),
+    "gif": (encoded(Image.new("L", (9, 9)), "GIF"), "GIF files are not supported"),
+    "truncated": (encoded(gradient((400, 300)))[:300], "damaged or incomplete"),
+}
+
+
+@pytest.mark.parametrize(("data", "expected"), UNUSABLE.values(), ids=UNUSABLE.keys())
 def test_unusable_files_get_a_plain_sentence(data: bytes, expected: str) -> None:
     with pytest.raises(BadImage, match=expected):
         prepare_reference(data)
@@ -203,16 +216,7 @@ def test_the_prepared_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_big_upload_is_never_decoded_at_full_size(
     fmt: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from PIL import ImageFile
-
-    loaded: list[tuple[int, int]] = []
-    real = ImageFile.ImageFile.load
-
-    def spy(self: ImageFile.ImageFile) -> object:
-        loaded.append(self.size)
-        return real(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    loaded = decoded_sizes(monkeypatch)
     prepared = prepare_reference(encoded(gradient((6_000, 4_000)), fmt))  # 24 megapixels
     assert prepared.width == 3_000
     assert loaded and max(w * h for w, h in loaded) <= reference.UPLOAD_PIXELS

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image, ImageFile
-from test_bounds_images import encoded, gradient, png_bomb
+from PIL import Image
+from test_bounds_images import UNUSABLE, decoded_sizes, encoded, gradient, png_bomb
 
 from kontextlab.images import BadImage, display_copy
 from kontextlab.images.decoding import ORIENTATION_TAG
@@ -90,40 +90,21 @@ def test_a_rotated_photo_is_shown_upright() -> None:
 
 
 def test_a_big_jpeg_is_never_decoded_at_full_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    loaded: list[tuple[int, int]] = []
-    real = ImageFile.ImageFile.load
-
-    def spy(self: ImageFile.ImageFile) -> object:
-        loaded.append(self.size)
-        return real(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    loaded = decoded_sizes(monkeypatch)
     copy = opened(display_copy(encoded(gradient((6_000, 4_000)), "JPEG")))
     assert copy.size == (1_280, 853)
     assert loaded and max(w * h for w, h in loaded) <= 4 * 1_280 * 1_280
 
 
-@pytest.mark.parametrize(
-    ("data", "expected"),
-    [
-        (b"", "empty"),
-        (b"plain text, no picture", "not an image the app can read"),
-        (encoded(Image.new("L", (9, 9)), "GIF"), "GIF files are not supported"),
-        (encoded(gradient((400, 300)))[:300], "damaged or incomplete"),
-        (encoded(gradient((2_000, 1_500)), "JPEG")[:5_000], "damaged or incomplete"),
-        (encoded(gradient((800, 600)), "JPEG")[:2_000], "damaged or incomplete"),
-        (png_bomb(20_000, 20_000), "pixels"),
-    ],
-    ids=[
-        "empty",
-        "text",
-        "gif",
-        "truncated-png",
-        "truncated-big-jpeg",
-        "truncated-small-jpeg",
-        "bomb",
-    ],
-)
+UNUSABLE_HERE = {
+    **UNUSABLE,
+    "truncated-big-jpeg": (encoded(gradient((2_000, 1_500)), "JPEG")[:5_000], "damaged"),
+    "truncated-small-jpeg": (encoded(gradient((800, 600)), "JPEG")[:2_000], "damaged"),
+    "bomb": (png_bomb(20_000, 20_000), "pixels"),
+}
+
+
+@pytest.mark.parametrize(("data", "expected"), UNUSABLE_HERE.values(), ids=UNUSABLE_HERE.keys())
 def test_what_is_not_a_usable_picture_raises_bad_image(data: bytes, expected: str) -> None:
     with pytest.raises(BadImage, match=expected):
         display_copy(data)
