@@ -184,20 +184,25 @@ def test_every_documented_field_has_the_documented_rule(route: str) -> None:
 # ---------------------------------------------------------------- every example, verbatim
 
 
-@pytest.mark.parametrize("how", ["json", "multipart"])
-@pytest.mark.parametrize("example", EXAMPLES)
-def test_create_example_body_is_accepted_as_is(emulator: Emulator, example: str, how: str) -> None:
-    body = example_body(vendor_page(PAGES["images/flux-create"]), example)
+def assert_example_finishes(emulator: Emulator, route: str, body: dict[str, Any], how: str) -> None:
+    """The body is accepted, and its job ends completed with a picture."""
     polls = body.get("pollForResult", 0)
     # The server waits `polls` ticks; the test emulator's job must end well inside them.
     assert polls == 0 or polls * emulator.config.poll_tick > 2 * emulator.config.job_seconds
-    answer = send(emulator, "images/flux-create", body, how)
+    answer = send(emulator, route, body, how)
     assert answer.status_code == 200, answer.text
     if polls:
         assert_finished_job(answer.json())
     else:
         assert set(answer.json()) == JOB_CREATED
         assert_finished_job(status_of(emulator, answer.json()["jobId"]))
+
+
+@pytest.mark.parametrize("how", ["json", "multipart"])
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_create_example_body_is_accepted_as_is(emulator: Emulator, example: str, how: str) -> None:
+    body = example_body(vendor_page(PAGES["images/flux-create"]), example)
+    assert_example_finishes(emulator, "images/flux-create", body, how)
 
 
 @pytest.mark.parametrize("how", ["json", "multipart"])
@@ -211,15 +216,7 @@ def test_edit_example_body_is_accepted_with_a_real_reference(
     assert PLACEHOLDER in body["referenceAssetId"]
     body["referenceAssetId"] = uploaded_file_id(emulator)
     assert not any(PLACEHOLDER in str(value) for value in body.values())
-    polls = body.get("pollForResult", 0)
-    assert polls == 0 or polls * emulator.config.poll_tick > 2 * emulator.config.job_seconds
-    answer = send(emulator, "images/flux-edit", body, how)
-    assert answer.status_code == 200, answer.text
-    if polls:
-        assert_finished_job(answer.json())
-    else:
-        assert set(answer.json()) == JOB_CREATED
-        assert_finished_job(status_of(emulator, answer.json()["jobId"]))
+    assert_example_finishes(emulator, "images/flux-edit", body, how)
 
 
 def test_the_edit_example_with_the_placeholder_id_is_accepted_and_the_job_fails(

@@ -181,10 +181,8 @@ def test_a_wait_of_a_few_minutes_is_still_honoured() -> None:
 
 @pytest.fixture
 def busy_emulator() -> Iterator[Emulator]:
-    emulator = Emulator(EmulatorConfig(job_seconds=0.1, poll_tick=0.05))
-    emulator.start()
-    yield emulator
-    emulator.stop()
+    with Emulator(EmulatorConfig(job_seconds=0.1, poll_tick=0.05)) as emulator:
+        yield emulator
 
 
 @pytest.mark.parametrize(("retry_after", "ends"), [(3600, "failed"), (120, "completed")])
