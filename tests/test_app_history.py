@@ -219,7 +219,11 @@ def shown(at: AppTest) -> set[str]:
         ("history_kinds", ["edit"], {"An old red barn"}),
         ("history_statuses", ["failed"], {"A red balloon that fails"}),
         ("history_styles", ["anime", "film_noir"], {"A red fox in the snow", "A blue whale"}),
-        ("history_styles", [NO_STYLE], {"A red car", "A red balloon that fails", "An old red barn"}),
+        (
+            "history_styles",
+            [NO_STYLE],
+            {"A red car", "A red balloon that fails", "An old red barn"},
+        ),
     ],
     ids=["search", "search-words", "kind", "status", "style", "no-style"],
 )  # fmt: skip
