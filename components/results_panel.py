@@ -52,6 +52,15 @@ def _cards(conn: Connection, kinds: list[str], prefix: str, latest_image: bool) 
                 result_card(conn, record, key=f"{prefix}_card_{record.id}", large=False)
 
 
+def _outside_changed(conn: Connection, kinds: list[str], prefix: str, ticking: bool) -> bool:
+    """Whether a click inside the fragment changed something drawn outside it: a page to
+    switch to, settings or a picture queued for the form, or a job to follow (a fragment
+    rerun cannot start its own ticking)."""
+    if state.goto_pending() or state.pending_settings(prefix) or state.pending_ref(prefix):
+        return True
+    return not ticking and bool(state.followed(conn.account_key, kinds))
+
+
 def results_panel(
     conn: Connection, kinds: list[str], prefix: str, header: Header | None = None
 ) -> None:
@@ -63,8 +72,13 @@ def results_panel(
     ticking = bool(state.followed(conn.account_key, kinds))
     state.set_settling(prefix, False)
 
+    full_run = [True]  # the first call is inline in the page's run; later ones are its own
+
     @st.fragment(run_every=TICK_SECONDS if ticking else None)
     def panel() -> None:
+        inline, full_run[0] = full_run[0], False
+        if not inline and _outside_changed(conn, kinds, prefix, ticking):
+            st.rerun()  # a click in a card changed the form, the page, or started a job
         rows = jobs_view.in_flight_rows(conn, kinds)
         if ticking and not rows and state.settling(prefix):
             st.rerun()  # the result is on screen already: this only stops the ticking

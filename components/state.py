@@ -52,6 +52,10 @@ def ask_goto(page: str) -> None:
     st.session_state[GOTO] = page
 
 
+def goto_pending() -> bool:
+    return bool(st.session_state.get(GOTO))
+
+
 def take_goto() -> str | None:
     page = st.session_state.pop(GOTO, None)
     return str(page) if page else None
