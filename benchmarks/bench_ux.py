@@ -213,11 +213,15 @@ def _expiring_soon(url: str, key: str, count: int = 5) -> None:
 
 
 def _open_ms(at: object, page: str) -> float:
-    started = time.perf_counter()
-    at.run()  # type: ignore[attr-defined]
-    at.switch_page(f"pages/{page}.py")  # type: ignore[attr-defined]
-    at.run()  # type: ignore[attr-defined]
-    return (time.perf_counter() - started) * 1000
+    """The slower of a new session's two runs: the first one, then the switch to `page`."""
+    slowest = 0.0
+    for step in (None, page):
+        if step:
+            at.switch_page(f"pages/{step}.py")  # type: ignore[attr-defined]
+        started = time.perf_counter()
+        at.run()  # type: ignore[attr-defined]
+        slowest = max(slowest, (time.perf_counter() - started) * 1000)
+    return slowest
 
 
 def measure_slow_api(folder: Path, rows: int, runs: int, delay: float) -> None:
@@ -248,7 +252,12 @@ def measure_slow_api(folder: Path, rows: int, runs: int, delay: float) -> None:
             assert not at.exception, at.exception
             ms = median_ms(at.run, runs)
             title = name.capitalize()
-            report(f"{title} page, first open", f"{first:.0f} ms", "< 2000 ms", first < 2000)
+            report(
+                f"{title} page, first open (slower run)",
+                f"{first:.0f} ms",
+                "< 2000 ms",
+                first < 2000,
+            )
             report(f"{title} page rerun", f"{ms:.0f} ms", "< 2000 ms", ms < 2000)
     finally:
         emulator.faults.clear()

@@ -161,26 +161,26 @@ def _read_accounts(client: api.Client) -> AccountInfo:
     return emails, balances, None
 
 
-def _accounts_task(client: api.Client, base_url: str, key: str) -> Task | None:
-    """The read of this token's accounts: cached per token fingerprint (`key`, never the
-    token) for a short while, read again in the background after that."""
+def _accounts_task(client: api.Client, base_url: str, key: str) -> tuple[Task | None, bool]:
+    """The read of this token's accounts, and whether this call started it: cached per token
+    fingerprint (`key`, never the token) for a short while, read again after that."""
     name = f"accounts:{base_url}"
     task = tasks().get(key, name)
     if task is not None and (task.running or task.age() < ACCOUNTS_TTL_SECONDS):
-        return task
+        return task, False
     try:
-        return tasks().start(key, name, lambda _: _read_accounts(client))
+        return tasks().start(key, name, lambda _: _read_accounts(client)), True
     except Busy:
-        return task
+        return task, False
 
 
 def _accounts(client: api.Client, base_url: str, key: str) -> AccountInfo | None:
     """The account list and balances, or None while they are still on their way (a run
     waits for them only within its network budget)."""
-    task = _accounts_task(client, base_url, key)
+    task, started = _accounts_task(client, base_url, key)
     if task is None:
         return None
-    if task.running:
+    if task.running and started:  # later runs do not wait again: the sidebar says "checking…"
         task.wait(state.network_time_left(ACCOUNTS_WAIT_SECONDS))
     if task.running:
         return None
@@ -195,7 +195,7 @@ def _await_accounts(client: api.Client, base_url: str, key: str) -> None:
 
     @st.fragment(run_every=ACCOUNTS_TICK_SECONDS)
     def tick() -> None:
-        task = _accounts_task(client, base_url, key)
+        task, _ = _accounts_task(client, base_url, key)
         if task is None or not task.running:
             st.rerun()
         st.caption(CHECKING)
