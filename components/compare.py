@@ -62,15 +62,18 @@ def wipe_html(account_key: str, before_id: str, after_id: str) -> tuple[str, int
     """The wipe of one pair of rows, built once: keyed by the row ids (cheap to hash), not by
     the pictures' bytes. None when either picture is missing or cannot be shown."""
     store = connection.store()
-    before = store.image(before_id, account_key) or store.thumbnail(before_id, account_key)
-    after = store.image(after_id, account_key) or store.thumbnail(after_id, account_key)
+    before = store.image(before_id, account_key)
+    after = store.image(after_id, account_key)
     if not (before and after and safe.can_show(before) and safe.can_show(after)):
         return None
     return _wipe_html(before, after)
 
 
 def before_after(account_key: str, before: JobRecord, after: JobRecord) -> bool:
-    """Side by side (display-sized copies) and a wipe. True when both pictures exist."""
+    """Side by side (display-sized copies) and a wipe. True when both full pictures were
+    kept (a thumbnail alone is too small to compare)."""
+    if not (before.has_image and after.has_image):
+        return False
     store = connection.store()
     first = display_copy(store, before, large=True)
     second = display_copy(store, after, large=True)
