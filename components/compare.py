@@ -8,7 +8,9 @@ import io
 import streamlit as st
 from PIL import Image, ImageOps
 
-from components import safe
+from components import connection, safe
+from components.result_card import display_copy
+from kontextlab.history import JobRecord
 
 WIPE_WIDTH = 900
 
@@ -46,8 +48,7 @@ def _jpeg_b64(data: bytes, size: tuple[int, int]) -> str:
     return base64.b64encode(out.getvalue()).decode()
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def wipe_html(before: bytes, after: bytes) -> tuple[str, int]:
+def _wipe_html(before: bytes, after: bytes) -> tuple[str, int]:
     """The wipe widget's HTML, and the height it needs at full width."""
     after_image = Image.open(io.BytesIO(after))
     scale = min(1.0, WIPE_WIDTH / after_image.width)
@@ -56,17 +57,41 @@ def wipe_html(before: bytes, after: bytes) -> tuple[str, int]:
     return html, size[1] + 60
 
 
-def before_after(before: bytes | None, after: bytes | None) -> None:
-    if not before or not after:
-        return
-    if not (safe.can_show(before) and safe.can_show(after)):
+@st.cache_data(max_entries=16, show_spinner=False)
+def wipe_html(account_key: str, before_id: str, after_id: str) -> tuple[str, int] | None:
+    """The wipe of one pair of rows, built once: keyed by the row ids (cheap to hash), not by
+    the pictures' bytes. None when either picture is missing or cannot be shown."""
+    store = connection.store()
+    before = store.image(before_id, account_key)
+    after = store.image(after_id, account_key)
+    if not (before and after and safe.can_show(before) and safe.can_show(after)):
+        return None
+    return _wipe_html(before, after)
+
+
+def before_after(account_key: str, before: JobRecord, after: JobRecord) -> bool:
+    """Side by side (display-sized copies) and a wipe. True when both full pictures were
+    kept (a thumbnail alone is too small to compare)."""
+    if not (before.has_image and after.has_image):
+        return False
+    store = connection.store()
+    first = display_copy(store, before, large=True)
+    second = display_copy(store, after, large=True)
+    if not first or not second:
+        return False
+    st.subheader("Before and after")
+    if not (safe.can_show(first) and safe.can_show(second)):
         st.caption(safe.BROKEN_PICTURE)
-        return
+        return True
     side, wipe = st.tabs(["Side by side", "Wipe"])
     with side:
         left, right = st.columns(2)
-        left.image(before, caption="Before", width="stretch")
-        right.image(after, caption="After", width="stretch")
+        left.image(first, caption="Before", width="stretch")
+        right.image(second, caption="After", width="stretch")
     with wipe:
-        html, height = wipe_html(before, after)
-        st.iframe(html, height=height)
+        built = wipe_html(account_key, before.id, after.id)
+        if built is None:
+            st.caption(safe.BROKEN_PICTURE)
+        else:
+            st.iframe(built[0], height=built[1])
+    return True

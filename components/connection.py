@@ -9,12 +9,14 @@ from typing import Any
 
 import streamlit as st
 
+from components import state
 from components.visitor import visitor_id
 from kontextlab import api, links, tokens
 from kontextlab.accounts import account_key, account_secret
 from kontextlab.config import Settings, load_settings
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings
+from kontextlab.tasks import Busy, Task, TaskRunner, TaskState
 from kontextlab.visitors import Limits, Mode, Scope, Usage, scope_for
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,11 @@ UNENCRYPTED = (
     "The API address {url} starts with http://, so the token would travel over the network "
     "unencrypted. Use an https:// address in USEAPI_BASE_URL."
 )
+ACCOUNTS_TTL_SECONDS = 120.0  # account list and balances are read again after this
+ACCOUNTS_WAIT_SECONDS = 0.5  # what a run waits for them before saying "checking…"
+ACCOUNTS_TICK_SECONDS = 0.5
+CHECKING = "Account: checking…"
+AccountInfo = tuple[list[str], dict[str, float | None], str | None]
 
 
 @dataclass
@@ -44,6 +51,7 @@ class Connection:
     problem: str | None = None  # a plain sentence when the connection does not work
     scope: Scope | None = None
     limits: Limits = field(default_factory=Limits)
+    accounts_known: bool = True  # False while the account list is still being read
 
     @property
     def needs_email(self) -> bool:
@@ -106,6 +114,16 @@ def usage_counter(url: str) -> Usage:
     return Usage(history_store(url).engine)
 
 
+@st.cache_resource(show_spinner=False)
+def task_runner() -> TaskRunner:
+    return TaskRunner()
+
+
+def tasks() -> TaskRunner:
+    """Background work of pages (network calls that must not hold a run)."""
+    return task_runner()
+
+
 def store() -> HistoryStore:
     return history_store(settings().database_url)
 
@@ -120,29 +138,70 @@ def runner() -> JobRunner:
 
 def _client(base_url: str, token: str) -> api.Client:
     # One Client (one requests.Session) per browser session and backend.
-    cache: dict[tuple[str, str], api.Client] = st.session_state.setdefault("_clients", {})
+    cache = state.clients()
     key = (base_url, account_key(token))
     if key not in cache:
         cache[key] = api.Client(base_url, token)
-    return cache[key]
+    client: api.Client = cache[key]
+    return client
 
 
-@st.cache_data(ttl=120, show_spinner=False)
-def _accounts(
-    _client: api.Client, base_url: str, key: str
-) -> tuple[list[str], dict[str, float | None], str | None]:
-    """Account emails and balances for one token (cached per account key, never per token)."""
+def _read_accounts(client: api.Client) -> AccountInfo:
+    """Account emails and balances for one token (runs in a background task)."""
     try:
-        emails = sorted(_client.accounts())
+        emails = sorted(client.accounts())
     except api.ApiError as exc:
         return [], {}, exc.user_message
     balances: dict[str, float | None] = {}
     for email in emails[:10]:
         try:
-            balances[email] = _client.balance(email)
+            balances[email] = client.balance(email)
         except api.ApiError:
             balances[email] = None
     return emails, balances, None
+
+
+def _accounts_task(client: api.Client, base_url: str, key: str) -> tuple[Task | None, bool]:
+    """The read of this token's accounts, and whether this call started it: cached per token
+    fingerprint (`key`, never the token) for a short while, read again after that."""
+    name = f"accounts:{base_url}"
+    task = tasks().get(key, name)
+    if task is not None and (task.running or task.age() < ACCOUNTS_TTL_SECONDS):
+        return task, False
+    try:
+        return tasks().start(key, name, lambda _: _read_accounts(client)), True
+    except Busy:
+        return task, False
+
+
+def _accounts(client: api.Client, base_url: str, key: str) -> AccountInfo | None:
+    """The account list and balances, or None while they are still on their way (a run
+    waits for them only within its network budget)."""
+    task, started = _accounts_task(client, base_url, key)
+    if task is None:
+        return None
+    if task.running and started:  # later runs do not wait again: the sidebar says "checking…"
+        task.wait(state.network_time_left(ACCOUNTS_WAIT_SECONDS))
+    if task.running:
+        return None
+    if task.state is TaskState.FAILED:
+        return [], {}, task.error
+    info: AccountInfo = task.result
+    return info
+
+
+def _await_accounts(client: api.Client, base_url: str, key: str) -> None:
+    """Say "checking…" in the sidebar until the accounts are known, then draw them."""
+
+    @st.fragment(run_every=ACCOUNTS_TICK_SECONDS)
+    def tick() -> None:
+        task, _ = _accounts_task(client, base_url, key)
+        if task is None or not task.running:
+            st.rerun()
+        st.caption(CHECKING)
+
+    with st.sidebar:
+        tick()
 
 
 def _token_input(config: Settings) -> tuple[str | None, str]:
@@ -211,8 +270,12 @@ def render_sidebar() -> Connection | None:
         return None
     scope = scope_for(token_key, mode, who, secret or account_secret())
     client = _client(base_url, token)
-    emails, balances, problem = _accounts(client, base_url, token_key)
+    info = _accounts(client, base_url, token_key)
+    emails, balances, problem = info or ([], {}, None)
     conn = Connection(client, scope.key, use_demo, base_url, emails, None, balances, problem, scope)
+    conn.accounts_known = info is not None
+    if info is None:
+        _await_accounts(client, base_url, token_key)
     conn.limits = _limits(mode, config)
     _account_picker(conn, config)
     _allowance(conn)
@@ -259,5 +322,4 @@ def _account_picker(conn: Connection, config: Settings) -> None:
 
 def current() -> Connection:
     """The connection drawn by the frame in this run (pages call this)."""
-    conn: Connection = st.session_state["_connection"]
-    return conn
+    return state.connection()

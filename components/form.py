@@ -8,6 +8,7 @@ from typing import Any
 
 import streamlit as st
 
+from components import state
 from components.connection import Connection
 from kontextlab import payloads as p
 from kontextlab.links import display_url
@@ -93,6 +94,16 @@ def prompt_input(prefix: str, label: str, placeholder: str) -> str:
     return text
 
 
+def set_aspect_ratio(prefix: str, value: str) -> None:
+    """Pick a shape for the user (before the widget is drawn)."""
+    st.session_state[f"{prefix}_aspect_ratio"] = value
+
+
+def typed_email(prefix: str) -> str | None:
+    """The account email typed in the Advanced section (drawn later in the run)."""
+    return st.session_state.get(f"{prefix}_email") or None
+
+
 def aspect_ratio_input(prefix: str) -> str:
     key = f"{prefix}_aspect_ratio"
     st.session_state.setdefault(key, p.DEFAULT_ASPECT_RATIO)
@@ -115,7 +126,7 @@ def seed_input(prefix: str) -> int | None:
         horizontal=True,
         help="The same seed with the same settings gives the same picture.",
     )
-    last = st.session_state.get(f"{prefix}_last_seed")
+    last = state.last_seed(prefix)
     row = st.container(horizontal=True, vertical_alignment="bottom")
     if mode == "Fixed":
         row.number_input("Seed number", min_value=0, max_value=p.SEED_MAX, step=1, key=seed_key)
@@ -261,7 +272,7 @@ RESTORABLE: dict[str, tuple[str, Any]] = {
 
 def restore_later(prefix: str, payload: dict[str, Any], seed: int | None) -> None:
     """Ask a page to load these settings on its next run (works across pages)."""
-    st.session_state[f"_pending_{prefix}_settings"] = (dict(payload), seed)
+    state.set_pending_settings(prefix, payload, seed)
 
 
 def settle_pending(prefix: str) -> None:
@@ -269,13 +280,12 @@ def settle_pending(prefix: str) -> None:
 
     Until then they are applied on every run: a run the user interrupts (a click while it
     draws) would otherwise lose them to the widget values the browser sends back."""
-    st.session_state.pop(f"_pending_{prefix}_settings", None)
-    st.session_state.pop(f"_pending_{prefix}_ref", None)
+    state.settle_pending(prefix)
 
 
 def apply_pending_settings(prefix: str) -> None:
     """Load settings queued by `restore_later`, before the page draws its widgets."""
-    pending = st.session_state.get(f"_pending_{prefix}_settings")
+    pending = state.pending_settings(prefix)
     if not pending:
         return
     payload, seed = pending

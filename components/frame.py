@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from components import connection, form
+from components import connection, form, state
 
 log = logging.getLogger(__name__)
 DATABASE_DOWN = (
@@ -48,6 +48,7 @@ def run() -> None:
     nav = st.navigation(pages, position="top")
     st.sidebar.title("Kontext Lab")
     st.sidebar.caption("Quick prompt experiments with FLUX.1 Kontext.")
+    state.start_run_clock()
     form.keep_form_values()
     problem = connection.settings().problem
     if problem:
@@ -58,7 +59,7 @@ def run() -> None:
         if conn is None:  # the browser has not said who the visitor is yet: draw no history
             st.caption("Getting things ready…")
             return
-        st.session_state["_connection"] = conn
+        state.set_connection(conn)
         connection.runner().resume(conn.client, conn.account_key)
         nav.run()
     except sa.exc.SQLAlchemyError:

@@ -1,36 +1,25 @@
-"""Jobs on a page: in-flight progress (a ticking fragment) and result cards with actions."""
+"""Jobs on a page: send one (counted, recorded, refused with a sentence), send it again, move
+it to another page, and follow the jobs this browser session started."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from typing import Any
 
 import streamlit as st
 
-from components import connection, form, safe
+from components import connection, form, state
 from components.connection import Connection
-from components.fmt import humanize_delta, short
 from components.reference import choose_result
 from kontextlab import payloads as p
-from kontextlab.history import ACTIVE_STATUSES, FULL_IMAGE_DROPPED, JobRecord
-from kontextlab.images import download_name
-from kontextlab.jobs import (
-    LOST_ANSWER_MESSAGE,
-    NOT_FOUND_MESSAGE,
-    UNKNOWN,
-    UNKNOWN_HEADLINE,
-    TooManyJobs,
-)
-from kontextlab.links import browser_link
+from kontextlab.history import HistoryStore, JobRecord
+from kontextlab.jobs import TooManyJobs
 from kontextlab.untrusted import plain
 from kontextlab.visitors import LimitReached
+from kontextlab.vocabulary import ACTIVE_STATES, JobState
 
-TICK_SECONDS = 0.25  # a finished job shows within a quarter of a second
-# A demo (or private-network) link points at the server's own address: a visitor's browser
-# cannot open it, so only the copy the app kept is shown.
-NO_COPY = "The app kept no copy of this picture, and its link cannot be opened from here."
-
-
-REFUSAL = "_refusal"  # a sentence saying why the last click sent nothing
+FOLLOWED_STATES = (*ACTIVE_STATES, JobState.UNKNOWN)
+FINISHED_STATES = (JobState.COMPLETED, JobState.FAILED, JobState.UNKNOWN)
+SEED_LIMIT = 50  # in-flight rows a new session picks up
 
 
 def submit(
@@ -48,14 +37,15 @@ def submit(
         st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
         return None
     except LimitReached as exc:
-        st.session_state[REFUSAL] = str(exc)
+        state.set_refusal(str(exc))
         st.toast(str(exc), icon=":material/block:")
         return None
     try:
         row_id = connection.runner().submit(
             conn.client, request, account_key=conn.account_key, parent_id=parent_id
         )
-        st.session_state.pop(REFUSAL, None)
+        state.clear_refusal()
+        state.follow(conn.account_key, row_id, request.kind)
         return row_id
     except p.InvalidRequest as exc:
         connection.usage().release(reservation)
@@ -68,7 +58,7 @@ def submit(
 
 def allowance_line(conn: Connection) -> None:
     """What the visitor may still make today, and why the last click was refused."""
-    refusal = st.session_state.get(REFUSAL)  # kept until a click sends something
+    refusal = state.refusal()  # kept until a click sends something
     if refusal:
         st.error(refusal, icon=":material/block:")
     if conn.scope is None:
@@ -94,80 +84,8 @@ def send_form(
     form.set_errors(prefix, None)
     if submit(conn, request, parent_id=parent_id):
         st.toast("Started. The picture appears under Results when it is ready.")
-    elif st.session_state.get(REFUSAL):
+    elif state.refusal():
         st.rerun()  # show the sentence above the button
-
-
-def link_status(record: JobRecord, now: datetime | None = None) -> str:
-    if not record.url_expires_at:
-        return "No link"
-    if record.asset_url and not browser_link(record.asset_url):
-        return "Shown from the app's own copy"  # e.g. the demo's link, on the server's address
-    left = (record.url_expires_at - (now or datetime.now(UTC))).total_seconds()
-    if left <= 0:
-        return "Link expired (the stored copy is shown)"
-    return f"Link valid for {humanize_delta(left)}"
-
-
-def _elapsed(record: JobRecord) -> str:
-    start = record.started_at or record.created_at
-    return humanize_delta((datetime.now(UTC) - start).total_seconds())
-
-
-def _progress(record: JobRecord) -> None:
-    value = max(0.0, min(100.0, record.progress or 0.0))
-    state = {"queued": "Sending…", UNKNOWN: "Looking for this job in your account…"}.get(
-        record.status, f"Generating… {value:.0f}%"
-    )
-    prompt = plain(short(record.prompt, 80))
-    st.progress(int(value), text=f"{state} · {_elapsed(record)} · {prompt}")
-    if record.message:
-        st.caption(plain(record.message))
-
-
-def _followed(conn: Connection, kinds: list[str]) -> list[JobRecord]:
-    """Jobs in flight, and lost jobs the app is looking for right now."""
-    runner = connection.runner()
-    runner.resume(conn.client, conn.account_key)  # pick up jobs no worker follows
-    rows = connection.store().in_flight(conn.account_key, (*ACTIVE_STATUSES, UNKNOWN))
-    return [r for r in rows if r.kind in kinds and (r.is_active or runner.is_running(r.id))]
-
-
-def in_flight_panel(conn: Connection, kinds: list[str]) -> None:
-    """Progress of running jobs; ticks only while something runs, then reruns the page once."""
-    if not _followed(conn, kinds):
-        return
-
-    @st.fragment(run_every=TICK_SECONDS)
-    def tick() -> None:
-        rows = _followed(conn, kinds)
-        if not rows:
-            st.rerun()  # show the finished results outside the fragment, and stop ticking
-        for record in rows:
-            _progress(record)
-
-    tick()
-
-
-def _picture(record: JobRecord, large: bool) -> bytes | None:
-    """The full image for the big card (its thumbnail when the image cannot be shown); the
-    small stored thumbnail is enough for the others."""
-    store = connection.store()
-    full = store.image(record.id, record.account_key) if large else None
-    if full and safe.can_show(full):
-        return full
-    return safe.first_showable(store.thumbnail(record.id, record.account_key), full)
-
-
-def settings_line(record: JobRecord) -> str:
-    req = record.request
-    parts = [record.kind.capitalize(), req.get("aspectRatio", p.DEFAULT_ASPECT_RATIO)]
-    for key in ("style", "shotType", "shotAngle", "model"):
-        if req.get(key):
-            parts.append(str(req[key]).replace("_", " "))
-    if record.seed is not None:
-        parts.append(f"seed {record.seed}")
-    return " · ".join(parts)
 
 
 def rerun(conn: Connection, record: JobRecord, vary: bool = False) -> str | None:
@@ -184,14 +102,14 @@ def rerun(conn: Connection, record: JobRecord, vary: bool = False) -> str | None
     return submit(conn, request, parent_id=record.parent_id)
 
 
-def _rerun_clicked(conn: Connection, record: JobRecord, vary: bool) -> None:
+def rerun_clicked(conn: Connection, record: JobRecord, vary: bool) -> None:
     """`rerun` as a button callback (a widget callback returns nothing)."""
     rerun(conn, record, vary)
 
 
 def go_edit(record: JobRecord) -> None:
     choose_result("edit", record.id)
-    st.session_state["_goto"] = "edit"
+    state.ask_goto("edit")
 
 
 def send_settings(prefix: str, record: JobRecord, *, go: bool = False) -> None:
@@ -200,54 +118,7 @@ def send_settings(prefix: str, record: JobRecord, *, go: bool = False) -> None:
     if record.parent_id and record.request.get("referenceAssetId"):
         choose_result(prefix, record.parent_id)
     if go:
-        st.session_state["_goto"] = prefix
-
-
-def demo_webhook_note(conn: Connection, record: JobRecord) -> None:
-    """The demo sends no webhook: say where a real server would have sent it."""
-    url = record.request.get("replyUrl")
-    if conn.demo and url:
-        st.caption(f"Demo mode: the webhook would be sent to {plain(url)} (not sent).")
-
-
-def result_card(
-    conn: Connection, record: JobRecord, *, key: str, large: bool = True, image: bool = True
-) -> None:
-    """A finished (or failed) job: picture, seed, settings, download and next steps."""
-    if record.status == UNKNOWN:
-        unknown_panel(conn, record, key)
-        return
-    if record.status == "failed":
-        message = plain(record.message or "The job failed.")
-        st.error(f"{message}  \n“{plain(record.prompt)}”", icon=":material/error:")
-        demo_webhook_note(conn, record)
-        st.button(
-            "Try again", key=f"{key}_retry", on_click=_rerun_clicked, args=(conn, record, False)
-        )
-        return
-    picture = _picture(record, large) if image else None
-    if picture:
-        safe.picture(picture, caption=record.prompt, width="stretch" if large else 320)
-    elif image and record.link_valid() and (url := browser_link(record.asset_url)):
-        safe.web_picture(url, caption=record.prompt)
-    elif image:
-        st.info(NO_COPY)
-    st.caption(f"{plain(settings_line(record))} · {link_status(record)}")
-    if note := card_message(record):
-        st.caption(plain(note))
-    demo_webhook_note(conn, record)
-    _card_actions(conn, record, key)
-
-
-def card_message(record: JobRecord) -> str | None:
-    """The row's message as a card shows it: a dropped full-size copy points to the link."""
-    if record.message != FULL_IMAGE_DROPPED:
-        return record.message
-    if record.link_valid() and browser_link(record.asset_url):
-        return f"{FULL_IMAGE_DROPPED} “Open full image” shows it while the link is valid."
-    if record.link_valid():  # a link a visitor's browser cannot open (the demo's own)
-        return f"{FULL_IMAGE_DROPPED} Only the small preview is left here."
-    return f"{FULL_IMAGE_DROPPED} Its link has expired, so only the small preview is left."
+        state.ask_goto(prefix)
 
 
 def check_account(conn: Connection, record: JobRecord) -> None:
@@ -257,154 +128,68 @@ def check_account(conn: Connection, record: JobRecord) -> None:
         st.toast(str(exc), icon=":material/hourglass_top:")
         return
     if started:
+        state.follow(conn.account_key, record.id, record.kind)
         st.toast("Looking for this job among your account's jobs…")
-
-
-def _confirm_key(key: str) -> str:
-    return f"{key}_confirm_resend"
-
-
-def _ask_resend(key: str, ask: bool) -> None:
-    st.session_state[_confirm_key(key)] = ask
-
-
-def _resend(conn: Connection, record: JobRecord, key: str) -> None:
-    _ask_resend(key, False)
-    if rerun(conn, record):
-        st.toast("Sent again with the same settings and seed.")
-
-
-def unknown_panel(conn: Connection, record: JobRecord, key: str) -> None:
-    """A job whose answer was lost: it may exist and may be paid for, so look before resending."""
-    detail = plain(record.message or LOST_ANSWER_MESSAGE)
-    if record.message == NOT_FOUND_MESSAGE and conn.can_sync:
-        detail += " If it was, “Sync from account” on the History page brings it in."
-    prompt = plain(short(record.prompt, 200))
-    st.warning(f"{UNKNOWN_HEADLINE} {detail}  \n“{prompt}”", icon=":material/help:")
-    searching = connection.runner().is_running(record.id)
-    row = st.container(horizontal=True)
-    row.button(
-        "Looking…" if searching else "Check my account",
-        key=f"{key}_check",
-        on_click=check_account,
-        args=(conn, record),
-        disabled=searching,
-        icon=":material/search:",
-        help="Look for this job among your account's running jobs and recent pictures",
-    )
-    if not st.session_state.get(_confirm_key(key)):
-        row.button(
-            "Send again…",
-            key=f"{key}_resend",
-            on_click=_ask_resend,
-            args=(key, True),
-            icon=":material/replay:",
-            disabled=record.kind == "upload" or not record.request,
-        )
-        return
-    st.warning(
-        "If the first request did make a picture, sending again makes a second one and "
-        "charges for it again. Send it again anyway?",
-        icon=":material/payments:",
-    )
-    confirm = st.container(horizontal=True)
-    confirm.button(
-        "Yes, send it again",
-        key=f"{key}_resend_yes",
-        on_click=_resend,
-        args=(conn, record, key),
-        type="primary",
-    )
-    confirm.button("Cancel", key=f"{key}_resend_no", on_click=_ask_resend, args=(key, False))
-
-
-def _full_image(record: JobRecord) -> bytes:
-    return connection.store().image(record.id, record.account_key) or b""
-
-
-def _card_actions(conn: Connection, record: JobRecord, key: str) -> None:
-    row = st.container(horizontal=True)
-    if record.has_image and record.mime_type:
-        # Deferred: the image bytes are read only when someone clicks.
-        row.download_button(
-            "Download",
-            lambda: _full_image(record),
-            key=f"{key}_dl",
-            mime=record.mime_type,
-            file_name=download_name(record.prompt, record.mime_type, record.seed),
-            icon=":material/download:",
-        )
-    elif record.link_valid() and (url := browser_link(record.asset_url)):
-        row.link_button("Open full image", url, icon=":material/open_in_new:")
-    row.button(
-        "Edit this",
-        key=f"{key}_edit",
-        on_click=go_edit,
-        args=(record,),
-        icon=":material/auto_fix_high:",
-        disabled=not record.file_id,
-    )
-    row.button(
-        "Re-run",
-        key=f"{key}_rerun",
-        on_click=_rerun_clicked,
-        args=(conn, record, False),
-        icon=":material/replay:",
-        help="Same settings and the same seed",
-    )
-    row.button(
-        "Vary seed",
-        key=f"{key}_vary",
-        on_click=_rerun_clicked,
-        args=(conn, record, True),
-        icon=":material/casino:",
-        help="Same settings, a new random seed",
-    )
 
 
 def follow_goto() -> None:
     """Switch page when an action asked for it (callbacks cannot switch pages themselves)."""
-    target = st.session_state.pop("_goto", None)
+    target = state.take_goto()
     if target:
         from components.frame import page_link
 
         st.switch_page(page_link(target))
 
 
-def recent_results(conn: Connection, kinds: list[str], limit: int = 6) -> list[JobRecord]:
+# ---------------------------------------------------------------- followed jobs
+
+
+def records_by_id(store: HistoryStore, account_key: str, ids: list[str]) -> dict[str, JobRecord]:
+    """Rows of `ids` in this scope, in one scoped query (`HistoryStore.records`; a store
+    without it is asked row by row)."""
+    if not ids:
+        return {}
+    many: Any = getattr(store, "records", None)
+    if many is not None:
+        found: dict[str, JobRecord] = many(account_key, ids)
+        return found
+    rows = (store.get(i, account_key) for i in ids)
+    return {r.id: r for r in rows if r is not None}
+
+
+def seed_followed(conn: Connection) -> None:
+    """A new session follows the jobs already in flight in its scope (kinds and states
+    chosen in SQL)."""
+    if not state.needs_seeding(conn.account_key):
+        return
     store = connection.store()
-    return [
-        r
-        for r in store.list(conn.account_key, kinds=kinds, limit=limit)
-        if r.status in ("completed", "failed", UNKNOWN)
-    ]
+    for record in store.list(conn.account_key, statuses=FOLLOWED_STATES, limit=SEED_LIMIT):
+        state.follow(conn.account_key, record.id, record.kind)
+
+
+def in_flight_rows(conn: Connection, kinds: list[str] | None) -> list[JobRecord]:
+    """The followed jobs of `kinds` still in flight (or being looked for), oldest first; the
+    ones that ended are followed no more. One scoped query, none when nothing is followed."""
+    ids = state.followed(conn.account_key, kinds)
+    if not ids:
+        return []
+    found = records_by_id(connection.store(), conn.account_key, ids)
+    runner = connection.runner()
+    rows = [found[i] for i in ids if i in found]
+    live = [r for r in rows if r.is_active or runner.is_running(r.id)]
+    state.unfollow(conn.account_key, [i for i in ids if i not in {r.id for r in live}])
+    return live
+
+
+def recent_results(conn: Connection, kinds: list[str], limit: int = 6) -> list[JobRecord]:
+    """The newest finished jobs of `kinds` (kinds and states chosen in SQL)."""
+    return connection.store().list(
+        conn.account_key, kinds=kinds, statuses=FINISHED_STATES, limit=limit
+    )
 
 
 def remember_last_seed(conn: Connection, kinds: list[str], prefix: str) -> None:
     """Feed "Reuse last seed" before the form is drawn."""
     for record in recent_results(conn, kinds, limit=1):
         if record.seed is not None:
-            st.session_state[f"{prefix}_last_seed"] = record.seed
-
-
-def results_panel(
-    conn: Connection,
-    kinds: list[str],
-    prefix: str,
-    *,
-    show_in_flight: bool = True,
-    latest_image: bool = True,
-) -> None:
-    if show_in_flight:
-        in_flight_panel(conn, kinds)
-    records = recent_results(conn, kinds)
-    if not records:
-        st.caption("Your results appear here.")
-        return
-    latest, *older = records
-    result_card(conn, latest, key=f"{prefix}_card_{latest.id}", image=latest_image)
-    if older:
-        st.markdown("**Earlier results**")
-        for record in older:
-            with st.container(border=True):
-                result_card(conn, record, key=f"{prefix}_card_{record.id}", large=False)
+            state.set_last_seed(prefix, record.seed)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components import connection, safe
+from components import connection, safe, state
 from components.connection import Connection
 from components.fmt import local_time, short
 from kontextlab import api
@@ -32,11 +32,16 @@ class Reference:
 def choose_result(prefix: str, row_id: str) -> None:
     """Preselect an earlier result (used by "Edit this" and "Use as reference"). Kept under
     a plain key, because Streamlit drops the state of widgets that are not on screen."""
-    st.session_state[f"_pending_{prefix}_ref"] = row_id
+    state.set_pending_ref(prefix, row_id)
+
+
+def has_reference(prefix: str) -> bool:
+    """Whether the picker's source is a picture (not "No reference")."""
+    return bool(st.session_state.get(f"{prefix}_ref_mode", NONE) != NONE)
 
 
 def _apply_pending(prefix: str) -> None:
-    row_id = st.session_state.get(f"_pending_{prefix}_ref")
+    row_id = state.pending_ref(prefix)
     if row_id:
         st.session_state[f"{prefix}_ref_mode"] = RESULT
         st.session_state[f"{prefix}_ref_row"] = row_id
@@ -45,7 +50,7 @@ def _apply_pending(prefix: str) -> None:
 def _upload(conn: Connection, prepared: PreparedImage, name: str, email: str | None) -> Reference:
     """Upload once per session and picture; the upload is kept in history as an "upload" row,
     so edits of it have a parent and the original shows in their lineage."""
-    cache = st.session_state.setdefault("_uploads", {})
+    cache = state.uploads()
     key = (conn.base_url, conn.account_key, prepared.digest, email)
     if key not in cache:
         with st.spinner("Uploading the picture…"):

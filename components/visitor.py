@@ -12,9 +12,10 @@ import secrets
 
 import streamlit as st
 
+from components import state
 from kontextlab.visitors import valid_visitor_id
 
-STATE_KEY = "_visitor_id"
+STATE_KEY = state.VISITOR_ID
 STORAGE_KEY = "kontextlab.visitor"
 # Runs in the page: reads (or creates) the id in localStorage and hands it to the script.
 _JS = """
@@ -45,8 +46,8 @@ def _login_subject() -> str | None:
 
 
 def _remember(value: object) -> None:
-    if valid_visitor_id(value):
-        st.session_state[STATE_KEY] = value
+    if isinstance(value, str) and valid_visitor_id(value):
+        state.set_visitor_id(value)
 
 
 def visitor_id() -> str | None:
@@ -54,18 +55,18 @@ def visitor_id() -> str | None:
     subject = _login_subject()
     if subject:
         return subject
-    known = st.session_state.get(STATE_KEY)
+    known = state.visitor_id()
     if valid_visitor_id(known):
         return known
-    st.session_state.setdefault("_visitor_fresh", secrets.token_urlsafe(24))
+    fresh = state.fresh_visitor_id(lambda: secrets.token_urlsafe(24))
     with st.sidebar:
         result = _bridge(
             key="visitor_bridge",
-            data={"fresh": st.session_state["_visitor_fresh"]},
+            data={"fresh": fresh},
             default={"id": None},
             height=0,
             on_id_change=lambda: None,  # the new id arrives with the rerun this causes
         )
     _remember(getattr(result, "id", None))
-    known = st.session_state.get(STATE_KEY)
+    known = state.visitor_id()
     return known if valid_visitor_id(known) else None

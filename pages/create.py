@@ -6,7 +6,8 @@ import streamlit as st
 
 from components import connection, form, jobs_view
 from components.frame import escape_legacy_pages_mode
-from components.reference import reference_picker
+from components.reference import has_reference, reference_picker
+from components.results_panel import results_panel
 from kontextlab import payloads as p
 
 escape_legacy_pages_mode()
@@ -25,7 +26,7 @@ def reference_inputs(
 ) -> tuple[str | None, int | None]:
     with st.expander(
         "Reference picture (optional)",
-        expanded=st.session_state.get(f"{PREFIX}_ref_mode", "No reference") != "No reference",
+        expanded=has_reference(PREFIX),
     ):
         ref = reference_picker(PREFIX, conn, optional=True, email=email)
         st.session_state.setdefault(f"{PREFIX}_strength", 50)
@@ -77,5 +78,5 @@ with left:
         jobs_view.send_form(PREFIX, conn, request)
 with right:
     st.subheader("Results")
-    jobs_view.results_panel(conn, ["create"], PREFIX)
+    results_panel(conn, ["create"], PREFIX)
 form.settle_pending(PREFIX)

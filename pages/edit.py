@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import connection, form, jobs_view
+from components import connection, form, jobs_view, state
 from components.compare import before_after
 from components.frame import escape_legacy_pages_mode
 from components.lineage import lineage_strip
 from components.reference import Reference, reference_picker
+from components.results_panel import results_panel
 from kontextlab import payloads as p
 from kontextlab.images import closest_aspect_ratio
+from kontextlab.vocabulary import JobState
 
 escape_legacy_pages_mode()
 PREFIX = "edit"
@@ -20,10 +22,10 @@ def source_input(conn: connection.Connection, email: str | None) -> Reference | 
     st.subheader("Image to edit")
     ref = reference_picker(PREFIX, conn, optional=False, email=email)
     form.field_error(PREFIX, "reference_asset_id")
-    if ref and ref.width and ref.height and st.session_state.get("edit_shape_for") != ref.file_id:
+    if ref and ref.width and ref.height and state.shape_chosen_for() != ref.file_id:
         # A new source picks the shape closest to its own, once; the user may change it after.
-        st.session_state["edit_shape_for"] = ref.file_id
-        st.session_state[f"{PREFIX}_aspect_ratio"] = closest_aspect_ratio(ref.width, ref.height)
+        state.set_shape_chosen_for(ref.file_id)
+        form.set_aspect_ratio(PREFIX, closest_aspect_ratio(ref.width, ref.height))
     return ref
 
 
@@ -52,7 +54,7 @@ def shot_inputs() -> tuple[str | None, str | None]:
 
 def build_request(conn: connection.Connection) -> tuple[p.EditRequest, Reference | None]:
     form.apply_pending_settings(PREFIX)
-    email = conn.email if conn.needs_email else st.session_state.get(f"{PREFIX}_email") or None
+    email = conn.email if conn.needs_email else form.typed_email(PREFIX)
     ref = source_input(conn, email)
     prompt = form.prompt_input(PREFIX, "What should change?", "Add golden sunset lighting")
     aspect = form.aspect_ratio_input(PREFIX)
@@ -72,19 +74,17 @@ def build_request(conn: connection.Connection) -> tuple[p.EditRequest, Reference
 
 
 def latest_compare(conn: connection.Connection) -> bool:
-    """Before and after of the newest edit, and its lineage. True when drawn."""
+    """Before and after of the newest edit, and its lineage. True when both pictures show."""
     records = jobs_view.recent_results(conn, ["edit"], limit=1)
-    if not records or records[0].status != "completed":
+    if not records or records[0].status != JobState.COMPLETED:
         return False
     latest = records[0]
-    store = connection.store()
-    after = store.image(latest.id, conn.account_key)
-    before = store.image(latest.parent_id, conn.account_key) if latest.parent_id else None
-    if before and after:
-        st.subheader("Before and after")
-        before_after(before, after)
+    parent = (
+        connection.store().get(latest.parent_id, conn.account_key) if latest.parent_id else None
+    )
+    shown = before_after(conn.account_key, parent, latest) if parent else False
     lineage_strip(conn, latest.id, prefix=PREFIX)
-    return bool(before and after)
+    return shown
 
 
 conn = connection.current()
@@ -106,7 +106,5 @@ with left:
         jobs_view.send_form(PREFIX, conn, request, ref.parent_id if ref else None)
 with right:
     st.subheader("Results")
-    jobs_view.in_flight_panel(conn, ["edit"])
-    compared = latest_compare(conn)
-    jobs_view.results_panel(conn, ["edit"], PREFIX, show_in_flight=False, latest_image=not compared)
+    results_panel(conn, ["edit"], PREFIX, header=latest_compare)
 form.settle_pending(PREFIX)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-
 import streamlit as st
 
-from components import connection, history_view, jobs_view
+from components import connection, history_detail, history_table, history_tools, jobs_view, state
 from components.frame import escape_legacy_pages_mode
 
 escape_legacy_pages_mode()
-log = logging.getLogger(__name__)
+
+
+def show_notice() -> None:
+    kind, text = state.take_notice()
+    if kind and text:
+        {"info": st.info, "success": st.success, "error": st.error}[kind](text)
 
 
 def page() -> None:
@@ -19,23 +22,27 @@ def page() -> None:
     key = conn.account_key
     everything = store.count(key)
     if everything == 0:
-        history_view.empty_state(conn)
+        history_tools.task_progress(conn)
+        history_tools.empty_state(conn)
         return
-    history_view.refresh_expiring(conn)
-    history_view.watch_running(conn)
-    chosen, order = history_view.filters()
+    history_tools.refresh_expiring(conn)
+    history_tools.task_progress(conn)
+    history_table.watch_running(conn)
+    chosen, order = history_table.filters()
     total = store.count(key, **chosen) if any(chosen.values()) else everything
-    offset = history_view.pager(total, (tuple(map(str, chosen.values())), order))
-    frame = store.dataframe(key, **chosen, order=order, limit=history_view.PAGE_SIZE, offset=offset)
-    history_view.counts(len(frame), offset, total, everything)
-    history_view.table(conn, frame)
-    record = history_view.opened(conn)
+    offset = history_table.pager(total, (tuple(map(str, chosen.values())), order))
+    frame = store.dataframe(
+        key, **chosen, order=order, limit=history_table.PAGE_SIZE, offset=offset
+    )
+    history_table.counts(len(frame), offset, total, everything)
+    history_table.table(conn, frame)
+    record = history_detail.opened(conn)
     if record:
-        history_view.detail(conn, record)
-    history_view.tools(conn, chosen, total)
+        history_detail.detail(conn, record)
+    history_tools.tools(conn, chosen, total)
 
 
 jobs_view.follow_goto()
 st.title("History")
-history_view.show_notice()
+show_notice()
 page()

@@ -20,10 +20,11 @@ from apptest_support import (  # noqa: F401
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from components import history_view
+from components import history_table, history_tools
 from kontextlab import api
 from kontextlab import payloads as p
 from kontextlab.jobs import JobRunner, RunnerSettings
+from kontextlab.vocabulary import NO_STYLE
 
 HISTORY = "pages/history.py"
 
@@ -177,15 +178,15 @@ def check_mixed_history(app_env: AppEnv) -> None:
 
 
 def test_links_are_renewed_within_a_bounded_number_of_requests(app_env: AppEnv) -> None:
-    for n in range(history_view.REFRESH_LIMIT + 3):
+    for n in range(history_tools.REFRESH_LIMIT + 3):
         rid = make_job(app_env, f"Picture {n}")
         app_env.store.update_job(rid, url_expires_at=datetime.now(UTC) + timedelta(minutes=2))
     before = app_env.emulator.calls("assets/{jobId}", "GET")
     at = app_env.app(HISTORY)
     at.run()  # a second run in the same session asks again for nothing
     asked = app_env.emulator.calls("assets/{jobId}", "GET") - before
-    assert asked == history_view.REFRESH_LIMIT
-    assert rows(at)["expires"].tolist().count("in 60 min") == history_view.REFRESH_LIMIT
+    assert asked == history_tools.REFRESH_LIMIT
+    assert rows(at)["expires"].tolist().count("in 60 min") == history_tools.REFRESH_LIMIT
 
 
 # ---------------------------------------------------------------- find
@@ -218,7 +219,11 @@ def shown(at: AppTest) -> set[str]:
         ("history_kinds", ["edit"], {"An old red barn"}),
         ("history_statuses", ["failed"], {"A red balloon that fails"}),
         ("history_styles", ["anime", "film_noir"], {"A red fox in the snow", "A blue whale"}),
-        ("history_styles", ["none"], {"A red car", "A red balloon that fails", "An old red barn"}),
+        (
+            "history_styles",
+            [NO_STYLE],
+            {"A red car", "A red balloon that fails", "An old red barn"},
+        ),
     ],
     ids=["search", "search-words", "kind", "status", "style", "no-style"],
 )  # fmt: skip
@@ -254,7 +259,7 @@ def test_nothing_matches_says_so(varied: AppEnv) -> None:
 
 
 def test_paging(app_env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(history_view, "PAGE_SIZE", 2)
+    monkeypatch.setattr(history_table, "PAGE_SIZE", 2)
     for n in range(5):
         make_job(app_env, f"Picture {n}")
     at = app_env.app(HISTORY)
@@ -436,7 +441,7 @@ def test_sync_is_not_offered_to_visitors_of_a_deployers_token(app_env: AppEnv) -
 def test_sync_from_account_brings_back_every_page(
     app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(history_view, "SYNC_PAGE_LIMIT", 2)
+    monkeypatch.setattr(history_tools, "SYNC_PAGE_LIMIT", 2)
     app_env = team_of(app_env, monkeypatch)  # sync pulls the whole account: a team's
     made_elsewhere(app_env, "One", "Two", "Three")
     make_job(app_env, "Made here")

@@ -145,7 +145,7 @@ def test_sync_skips_a_thumbnail_that_would_decode_to_too_many_pixels(
 
     from test_bounds_images import png_bomb
 
-    from components import connection, history_view
+    from components import connection, history_tools
 
     pictures = {
         "http://files.invalid/bomb": png_bomb(9_000, 9_000),
@@ -163,7 +163,7 @@ def test_sync_skips_a_thumbnail_that_would_decode_to_too_many_pixels(
         items.append(AssetItem.from_json({"id": job_id, "jobId": job_id, "signedAsset": signed}))
     assert store.merge_remote(A, items) == 2
     conn = SimpleNamespace(account_key=A, client=Client())
-    assert history_view._fetch_thumbnails(conn, items, budget=5) == 1  # type: ignore[arg-type]
+    assert history_tools._fetch_thumbnails(store, conn.client, A, items, budget=5) == 1  # type: ignore[arg-type]
     bomb, fine = (store.find_by_job_id(A, j) for j in ("J1", "J2"))
     assert bomb is not None and not bomb.has_thumbnail
     assert fine is not None and fine.has_thumbnail

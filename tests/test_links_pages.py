@@ -121,7 +121,7 @@ def test_the_link_status_says_when_a_link_cannot_be_opened_by_visitors() -> None
     from dataclasses import replace
     from datetime import UTC, datetime, timedelta
 
-    from components.jobs_view import link_status
+    from components.result_card import link_status
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
     base = _record_for_link_status(now + timedelta(minutes=30))

@@ -1,0 +1,237 @@
+"""History's table: search and filters, the page picker, the table itself, and the caption
+that follows the jobs this session started."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components import connection, jobs_view, state
+from components.connection import Connection
+from components.fmt import humanize_delta, local_tz
+from kontextlab import payloads as p
+from kontextlab.history import KINDS, STATUSES
+from kontextlab.links import browser_link
+from kontextlab.vocabulary import NO_STYLE
+
+PAGE_SIZE = 50
+TICK_SECONDS = 2.0
+ROW_HEIGHT = 56
+VISIBLE_ROWS = 10
+NO_STYLE_LABEL = "none"  # how the table and the filter name "no look"
+ORDERS = {
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "prompt": "Prompt A–Z",
+    "status": "Status",
+    "expires": "Link expires soonest",
+}
+
+
+def style_label(style: str) -> str:
+    return NO_STYLE_LABEL if style == NO_STYLE else style.replace("_", " ")
+
+
+def expires_label(expires: Any, lost: bool, now: datetime) -> str:
+    if expires is None or pd.isna(expires):
+        return "—"
+    left = (expires - now).total_seconds()
+    if lost:
+        return "expired, cannot renew" if left <= 0 else "gone from server"
+    return "expired" if left <= 0 else f"in {humanize_delta(left)}"
+
+
+# ---------------------------------------------------------------- find
+
+
+def filters() -> tuple[dict[str, Any], str]:
+    """Search, filters and sort order; returns (store filters, order)."""
+    search = st.text_input("Search prompts", key="history_search", placeholder="e.g. sunset fox")
+    a, b, c, d, e = st.columns([2, 2, 2, 3, 2])
+    kinds = a.multiselect("Kind", KINDS, key="history_kinds", placeholder="All kinds")
+    statuses = b.multiselect("Status", STATUSES, key="history_statuses", placeholder="Any status")
+    styles = c.multiselect(
+        "Style",
+        [NO_STYLE, *p.STYLES],
+        key="history_styles",
+        placeholder="Any style",
+        format_func=style_label,
+    )
+    dates = d.date_input(
+        "Created between",
+        value=(),  # type: ignore[arg-type]  # () is a range with no dates yet; stubs want 1 or 2
+        key="history_dates",
+        format="YYYY-MM-DD",
+    )
+    # Every option is a key of ORDERS, which holds its label.
+    order = e.selectbox("Sort", list(ORDERS), key="history_order", format_func=ORDERS.__getitem__)
+    since, until = date_bounds(dates)
+    chosen = {
+        "search": search.strip() or None,
+        "kinds": kinds or None,
+        "statuses": statuses or None,
+        "styles": styles or None,
+        "since": since,
+        "until": until,
+    }
+    return chosen, order or "newest"
+
+
+def date_bounds(dates: Any) -> tuple[datetime | None, datetime | None]:
+    """Whole days in the viewer's time zone; the end day is included."""
+    picked = [d for d in (dates if isinstance(dates, tuple | list) else [dates]) if d]
+    if not picked:
+        return None, None
+    tz = local_tz()
+    start: date = picked[0]
+    since = datetime.combine(start, time.min, tzinfo=tz).astimezone(UTC)
+    if len(picked) < 2:
+        return since, None
+    end: date = picked[1] + timedelta(days=1)
+    return since, datetime.combine(end, time.min, tzinfo=tz).astimezone(UTC)
+
+
+def pager(total: int, view: tuple[Any, ...]) -> int:
+    """The page picker; returns the offset. A new search or filter starts at page 1."""
+    key = "history_page"
+    pages = max(1, -(-total // PAGE_SIZE))
+    if st.session_state.get("_history_view") != view:
+        st.session_state["_history_view"] = view
+        st.session_state[key] = 1
+    if st.session_state.get(key, 1) > pages:
+        st.session_state[key] = 1
+    if pages == 1:
+        return 0
+    left, _ = st.columns([1, 3])
+    page = left.number_input(f"Page (of {pages:,})", 1, pages, key=key, step=1)
+    return (int(page) - 1) * PAGE_SIZE
+
+
+def counts(shown: int, offset: int, total: int, everything: int) -> None:
+    if total == 0:
+        st.info("No job matches this search. Clear a filter to see more.")
+        return
+    first, last = offset + 1, offset + shown
+    if total == everything:
+        st.caption(f"Showing {first:,}–{last:,} of {total:,} jobs.")
+    else:
+        st.caption(
+            f"Showing {first:,}–{last:,} of {total:,} matching jobs ({everything:,} in all)."
+        )
+
+
+# ---------------------------------------------------------------- table
+
+
+def _thumb_uris(conn: Connection, ids: list[str]) -> dict[str, str]:
+    thumbs = connection.store().thumbnails(conn.account_key, ids)
+    return {i: "data:image/jpeg;base64," + base64.b64encode(b).decode() for i, b in thumbs.items()}
+
+
+def display_frame(conn: Connection, frame: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    """The store's frame shaped for people: thumbnail, local times, 'expires in', live links."""
+    uris = _thumb_uris(conn, frame["id"].tolist())
+    lost = frame["link_lost"]
+    expires = frame["url_expires_at"]
+    urls = frame["asset_url"]
+    valid = expires.notna() & (expires > now) & ~lost & urls.notna()
+    return pd.DataFrame(
+        {
+            "picture": frame["id"].map(uris),
+            "prompt": frame["prompt"],
+            "kind": frame["kind"],
+            "style": frame["style"].fillna(NO_STYLE).map(style_label),
+            "aspect ratio": _aspect_ratios(frame),
+            "seed": frame["seed"],
+            "status": frame["status"],
+            "created": frame["created_at"].dt.tz_convert(local_tz()),
+            "expires": [expires_label(e, x, now) for e, x in zip(expires, lost, strict=True)],
+            "link": [browser_link(u) if ok else None for u, ok in zip(urls, valid, strict=True)],
+            "duration": frame["duration_s"].round(1),
+        }
+    )
+
+
+def _aspect_ratios(frame: pd.DataFrame) -> pd.Series:
+    # A request without aspectRatio got the API's default.
+    generated = frame["kind"].isin(["create", "edit"])
+    return frame["aspect_ratio"].where(
+        ~generated, frame["aspect_ratio"].fillna(p.DEFAULT_ASPECT_RATIO)
+    )
+
+
+COLUMNS = {
+    "picture": st.column_config.ImageColumn("Picture", width="small"),
+    "prompt": st.column_config.TextColumn("Prompt", width="medium"),
+    "kind": st.column_config.TextColumn("Kind"),
+    "style": st.column_config.TextColumn("Style"),
+    "status": st.column_config.TextColumn("Status"),
+    "aspect ratio": st.column_config.TextColumn("Aspect ratio"),
+    "seed": st.column_config.NumberColumn("Seed", format="%d"),
+    "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY, HH:mm"),
+    "expires": st.column_config.TextColumn("Link expires"),
+    "link": st.column_config.LinkColumn("Link", display_text="open"),
+    "duration": st.column_config.NumberColumn("Duration", format="%.1f s"),
+}
+
+
+def table_key() -> str:
+    # A new key gives a new, unselected table (a selection cannot be cleared by code).
+    return f"history_table_{st.session_state.get('_history_table_gen', 0)}"
+
+
+def reset_table() -> None:
+    st.session_state["_history_table_gen"] = st.session_state.get("_history_table_gen", 0) + 1
+
+
+def _follow_selection(key: str) -> None:
+    """Open the job of a newly selected row, mapping the row to the ids shown when it was
+    clicked (a job finishing meanwhile can shift the rows)."""
+    selected = st.session_state.get(key) or {}
+    rows = list((selected.get("selection") or {}).get("rows") or [])
+    last_key, last_rows = st.session_state.get("_history_selection", (None, []))
+    st.session_state["_history_selection"] = (key, rows)
+    if key != last_key or rows == last_rows:
+        return
+    shown = st.session_state.get("_history_ids", [])
+    state.open_job(shown[rows[0]] if rows and rows[0] < len(shown) else None)
+
+
+def table(conn: Connection, frame: pd.DataFrame) -> None:
+    key = table_key()
+    _follow_selection(key)
+    st.session_state["_history_ids"] = frame["id"].tolist()
+    st.dataframe(
+        display_frame(conn, frame, datetime.now(UTC)),
+        column_config=COLUMNS,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+        row_height=ROW_HEIGHT,
+        placeholder="",
+        height=min(len(frame), VISIBLE_ROWS) * ROW_HEIGHT + 40,
+    )
+    if not state.opened_job():
+        st.caption("Select a row to open the job.")
+
+
+def watch_running(conn: Connection) -> None:
+    """Rerun the page when a job this session follows lands (the table shows its status):
+    one scoped query per tick, on the followed ids only."""
+    jobs_view.seed_followed(conn)
+    if not jobs_view.in_flight_rows(conn, None):
+        return
+
+    @st.fragment(run_every=TICK_SECONDS)
+    def tick() -> None:
+        rows = jobs_view.in_flight_rows(conn, None)
+        if not rows:
+            st.rerun()
+        st.caption(f"{len(rows):,} jobs still running; the table updates when they finish.")
+
+    tick()

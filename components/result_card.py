@@ -1,0 +1,220 @@
+"""A finished (or failed, or lost) job as a card: a display-sized picture, its settings and
+link, and what can be done next."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from components import connection, jobs_view, safe
+from components.connection import Connection
+from components.fmt import humanize_delta, short
+from kontextlab import payloads as p
+from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore, JobRecord
+from kontextlab.images import download_name
+from kontextlab.jobs import LOST_ANSWER_MESSAGE, NOT_FOUND_MESSAGE, UNKNOWN_HEADLINE
+from kontextlab.links import browser_link
+from kontextlab.untrusted import plain
+from kontextlab.vocabulary import JobState
+
+# A demo (or private-network) link points at the server's own address: a visitor's browser
+# cannot open it, so only the copy the app kept is shown.
+NO_COPY = "The app kept no copy of this picture, and its link cannot be opened from here."
+
+
+def link_status(record: JobRecord, now: datetime | None = None) -> str:
+    if not record.url_expires_at:
+        return "No link"
+    if record.asset_url and not browser_link(record.asset_url):
+        return "Shown from the app's own copy"  # e.g. the demo's link, on the server's address
+    left = (record.url_expires_at - (now or datetime.now(UTC))).total_seconds()
+    if left <= 0:
+        return "Link expired (the stored copy is shown)"
+    return f"Link valid for {humanize_delta(left)}"
+
+
+def display_copy(store: HistoryStore, record: JobRecord, large: bool) -> bytes | None:
+    """The picture a card shows: the store's display-sized preview (`HistoryStore.preview`);
+    a store without one gives the full image for the big card, its thumbnail for the others
+    (the thumbnail too when the image cannot be shown)."""
+    preview = getattr(store, "preview", None)
+    if preview is not None and large:
+        small: bytes | None = preview(record.id, record.account_key)
+        if small and safe.can_show(small):
+            return small
+    full = store.image(record.id, record.account_key) if large else None
+    if full and safe.can_show(full):
+        return full
+    return safe.first_showable(store.thumbnail(record.id, record.account_key), full)
+
+
+def settings_line(record: JobRecord) -> str:
+    req = record.request
+    parts = [record.kind.capitalize(), req.get("aspectRatio", p.DEFAULT_ASPECT_RATIO)]
+    for key in ("style", "shotType", "shotAngle", "model"):
+        if req.get(key):
+            parts.append(str(req[key]).replace("_", " "))
+    if record.seed is not None:
+        parts.append(f"seed {record.seed}")
+    return " · ".join(parts)
+
+
+def demo_webhook_note(conn: Connection, record: JobRecord) -> None:
+    """The demo sends no webhook: say where a real server would have sent it."""
+    url = record.request.get("replyUrl")
+    if conn.demo and url:
+        st.caption(f"Demo mode: the webhook would be sent to {plain(url)} (not sent).")
+
+
+def result_card(
+    conn: Connection, record: JobRecord, *, key: str, large: bool = True, image: bool = True
+) -> None:
+    """A finished (or failed) job: picture, seed, settings, download and next steps."""
+    if record.status == JobState.UNKNOWN:
+        unknown_panel(conn, record, key)
+        return
+    if record.status == JobState.FAILED:
+        message = plain(record.message or "The job failed.")
+        st.error(f"{message}  \n“{plain(record.prompt)}”", icon=":material/error:")
+        demo_webhook_note(conn, record)
+        st.button(
+            "Try again",
+            key=f"{key}_retry",
+            on_click=jobs_view.rerun_clicked,
+            args=(conn, record, False),
+        )
+        return
+    picture = display_copy(connection.store(), record, large) if image else None
+    if picture:
+        safe.picture(picture, caption=record.prompt, width="stretch" if large else 320)
+    elif image and record.link_valid() and (url := browser_link(record.asset_url)):
+        safe.web_picture(url, caption=record.prompt)
+    elif image:
+        st.info(NO_COPY)
+    st.caption(f"{plain(settings_line(record))} · {link_status(record)}")
+    if note := card_message(record):
+        st.caption(plain(note))
+    demo_webhook_note(conn, record)
+    _card_actions(conn, record, key, zoom=bool(picture) and large)
+
+
+def card_message(record: JobRecord) -> str | None:
+    """The row's message as a card shows it: a dropped full-size copy points to the link."""
+    if record.message != FULL_IMAGE_DROPPED:
+        return record.message
+    if record.link_valid() and browser_link(record.asset_url):
+        return f"{FULL_IMAGE_DROPPED} “Open full image” shows it while the link is valid."
+    if record.link_valid():  # a link a visitor's browser cannot open (the demo's own)
+        return f"{FULL_IMAGE_DROPPED} Only the small preview is left here."
+    return f"{FULL_IMAGE_DROPPED} Its link has expired, so only the small preview is left."
+
+
+def _confirm_key(key: str) -> str:
+    return f"{key}_confirm_resend"
+
+
+def _ask_resend(key: str, ask: bool) -> None:
+    st.session_state[_confirm_key(key)] = ask
+
+
+def _resend(conn: Connection, record: JobRecord, key: str) -> None:
+    _ask_resend(key, False)
+    if jobs_view.rerun(conn, record):
+        st.toast("Sent again with the same settings and seed.")
+
+
+def unknown_panel(conn: Connection, record: JobRecord, key: str) -> None:
+    """A job whose answer was lost: it may exist and may be paid for, so look before resending."""
+    detail = plain(record.message or LOST_ANSWER_MESSAGE)
+    if record.message == NOT_FOUND_MESSAGE and conn.can_sync:
+        detail += " If it was, “Sync from account” on the History page brings it in."
+    prompt = plain(short(record.prompt, 200))
+    st.warning(f"{UNKNOWN_HEADLINE} {detail}  \n“{prompt}”", icon=":material/help:")
+    searching = connection.runner().is_running(record.id)
+    row = st.container(horizontal=True)
+    row.button(
+        "Looking…" if searching else "Check my account",
+        key=f"{key}_check",
+        on_click=jobs_view.check_account,
+        args=(conn, record),
+        disabled=searching,
+        icon=":material/search:",
+        help="Look for this job among your account's running jobs and recent pictures",
+    )
+    if not st.session_state.get(_confirm_key(key)):
+        row.button(
+            "Send again…",
+            key=f"{key}_resend",
+            on_click=_ask_resend,
+            args=(key, True),
+            icon=":material/replay:",
+            disabled=record.kind == "upload" or not record.request,
+        )
+        return
+    st.warning(
+        "If the first request did make a picture, sending again makes a second one and "
+        "charges for it again. Send it again anyway?",
+        icon=":material/payments:",
+    )
+    confirm = st.container(horizontal=True)
+    confirm.button(
+        "Yes, send it again",
+        key=f"{key}_resend_yes",
+        on_click=_resend,
+        args=(conn, record, key),
+        type="primary",
+    )
+    confirm.button("Cancel", key=f"{key}_resend_no", on_click=_ask_resend, args=(key, False))
+
+
+def _full_image(record: JobRecord) -> bytes:
+    return connection.store().image(record.id, record.account_key) or b""
+
+
+@st.dialog("Full size", width="large")
+def _zoom(record: JobRecord) -> None:
+    """The full image, read only when someone asks to see it."""
+    safe.picture(_full_image(record) or None, caption=record.prompt, width="stretch")
+
+
+def _card_actions(conn: Connection, record: JobRecord, key: str, *, zoom: bool) -> None:
+    row = st.container(horizontal=True)
+    if record.has_image and record.mime_type:
+        # Deferred: the image bytes are read only when someone clicks.
+        row.download_button(
+            "Download",
+            lambda: _full_image(record),
+            key=f"{key}_dl",
+            mime=record.mime_type,
+            file_name=download_name(record.prompt, record.mime_type, record.seed),
+            icon=":material/download:",
+        )
+        if zoom and row.button("Zoom", key=f"{key}_zoom", icon=":material/zoom_in:"):
+            _zoom(record)
+    elif record.link_valid() and (url := browser_link(record.asset_url)):
+        row.link_button("Open full image", url, icon=":material/open_in_new:")
+    row.button(
+        "Edit this",
+        key=f"{key}_edit",
+        on_click=jobs_view.go_edit,
+        args=(record,),
+        icon=":material/auto_fix_high:",
+        disabled=not record.file_id,
+    )
+    row.button(
+        "Re-run",
+        key=f"{key}_rerun",
+        on_click=jobs_view.rerun_clicked,
+        args=(conn, record, False),
+        icon=":material/replay:",
+        help="Same settings and the same seed",
+    )
+    row.button(
+        "Vary seed",
+        key=f"{key}_vary",
+        on_click=jobs_view.rerun_clicked,
+        args=(conn, record, True),
+        icon=":material/casino:",
+        help="Same settings, a new random seed",
+    )

@@ -1,0 +1,91 @@
+"""A page's Results column: progress of the jobs this session follows, then the newest
+results. One fragment draws both, so a job that ends shows through a fragment rerun."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from components import jobs_view, state
+from components.connection import Connection
+from components.fmt import humanize_delta, short
+from components.result_card import result_card
+from kontextlab.history import JobRecord
+from kontextlab.untrusted import plain
+from kontextlab.vocabulary import JobState
+
+TICK_SECONDS = 0.25  # a finished job shows within a quarter of a second
+Header = Callable[[Connection], bool]  # draws above the cards; True when it shows the picture
+
+
+def _elapsed(record: JobRecord) -> str:
+    start = record.started_at or record.created_at
+    return humanize_delta((datetime.now(UTC) - start).total_seconds())
+
+
+def _progress(record: JobRecord) -> None:
+    value = max(0.0, min(100.0, record.progress or 0.0))
+    words: dict[str, str] = {
+        JobState.QUEUED: "Sending…",
+        JobState.UNKNOWN: "Looking for this job in your account…",
+    }
+    state_text = words.get(record.status, f"Generating… {value:.0f}%")
+    prompt = plain(short(record.prompt, 80))
+    st.progress(int(value), text=f"{state_text} · {_elapsed(record)} · {prompt}")
+    if record.message:
+        st.caption(plain(record.message))
+
+
+def _cards(conn: Connection, kinds: list[str], prefix: str, latest_image: bool) -> None:
+    records = jobs_view.recent_results(conn, kinds)
+    if not records:
+        st.caption("Your results appear here.")
+        return
+    latest, *older = records
+    result_card(conn, latest, key=f"{prefix}_card_{latest.id}", image=latest_image)
+    if older:
+        st.markdown("**Earlier results**")
+        for record in older:
+            with st.container(border=True):
+                result_card(conn, record, key=f"{prefix}_card_{record.id}", large=False)
+
+
+def _outside_changed(conn: Connection, kinds: list[str], prefix: str, ticking: bool) -> bool:
+    """Whether a click inside the fragment changed something drawn outside it: a page to
+    switch to, settings or a picture queued for the form, or a job to follow (a fragment
+    rerun cannot start its own ticking)."""
+    if state.goto_pending() or state.pending_settings(prefix) or state.pending_ref(prefix):
+        return True
+    return not ticking and bool(state.followed(conn.account_key, kinds))
+
+
+def results_panel(
+    conn: Connection, kinds: list[str], prefix: str, header: Header | None = None
+) -> None:
+    """In-flight progress, `header` (e.g. Edit's before and after) and the result cards.
+
+    While jobs are followed the fragment ticks, one scoped query per tick; the tick after the
+    last one ended has drawn its result, and a full rerun then stops the ticking."""
+    jobs_view.seed_followed(conn)
+    ticking = bool(state.followed(conn.account_key, kinds))
+    state.set_settling(prefix, False)
+
+    full_run = [True]  # the first call is inline in the page's run; later ones are its own
+
+    @st.fragment(run_every=TICK_SECONDS if ticking else None)
+    def panel() -> None:
+        inline, full_run[0] = full_run[0], False
+        if not inline and _outside_changed(conn, kinds, prefix, ticking):
+            st.rerun()  # a click in a card changed the form, the page, or started a job
+        rows = jobs_view.in_flight_rows(conn, kinds)
+        if ticking and not rows and state.settling(prefix):
+            st.rerun()  # the result is on screen already: this only stops the ticking
+        state.set_settling(prefix, ticking and not rows)
+        for record in rows:
+            _progress(record)
+        shows_picture = header(conn) if header else False
+        _cards(conn, kinds, prefix, latest_image=not shows_picture)
+
+    panel()
