@@ -17,10 +17,11 @@ import requests
 # Run as a plain script from the repository root: make the package importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from kontextlab.payloads import CreateRequest
+
 from kontextlab import api
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
 from kontextlab.emulator.renderer import render_create
-from kontextlab.payloads import CreateRequest
 
 
 def render_times(runs: int = 7) -> dict[str, float]:

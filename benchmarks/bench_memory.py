@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from kontextlab.payloads import CreateRequest
 from PIL import Image, ImageDraw
 
 from kontextlab import api
@@ -39,7 +40,6 @@ from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
 from kontextlab.history import HistoryStore
 from kontextlab.images import prepare_reference
 from kontextlab.jobs import JobRunner, RunnerSettings, TooManyJobs
-from kontextlab.payloads import CreateRequest
 
 MB = 1024 * 1024
 # glibc keeps freed memory in per-thread arenas, and raises its mmap threshold as large

@@ -10,11 +10,13 @@ from typing import Any
 import streamlit as st
 
 from components.visitor import visitor_id
-from kontextlab import api, links, tokens
+from kontextlab import links, tokens
 from kontextlab.accounts import account_key, account_secret
 from kontextlab.config import Settings, load_settings
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings
+from kontextlab.providers import Provider, ProviderError
+from kontextlab.providers.ltx import LtxProvider
 from kontextlab.visitors import Limits, Mode, Scope, Usage, scope_for
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ UNENCRYPTED = (
 
 @dataclass
 class Connection:
-    client: api.Client
+    provider: Provider
     account_key: str  # the history scope: the token's, or the visitor's on a shared token
     demo: bool
     base_url: str
@@ -118,29 +120,29 @@ def runner() -> JobRunner:
     return job_runner(settings().database_url)
 
 
-def _client(base_url: str, token: str) -> api.Client:
-    # One Client (one requests.Session) per browser session and backend.
-    cache: dict[tuple[str, str], api.Client] = st.session_state.setdefault("_clients", {})
+def _provider(base_url: str, token: str) -> Provider:
+    # One provider (one requests.Session) per browser session and backend.
+    cache: dict[tuple[str, str], Provider] = st.session_state.setdefault("_providers", {})
     key = (base_url, account_key(token))
     if key not in cache:
-        cache[key] = api.Client(base_url, token)
+        cache[key] = LtxProvider(base_url, token)
     return cache[key]
 
 
 @st.cache_data(ttl=120, show_spinner=False)
 def _accounts(
-    _client: api.Client, base_url: str, key: str
+    _provider: Provider, base_url: str, key: str
 ) -> tuple[list[str], dict[str, float | None], str | None]:
     """Account emails and balances for one token (cached per account key, never per token)."""
     try:
-        emails = sorted(_client.accounts())
-    except api.ApiError as exc:
+        emails = _provider.accounts()
+    except ProviderError as exc:
         return [], {}, exc.user_message
     balances: dict[str, float | None] = {}
     for email in emails[:10]:
         try:
-            balances[email] = _client.balance(email)
-        except api.ApiError:
+            balances[email] = _provider.balance(email)
+        except ProviderError:
             balances[email] = None
     return emails, balances, None
 
@@ -210,9 +212,11 @@ def render_sidebar() -> Connection | None:
     if mode.per_visitor and who is None:
         return None
     scope = scope_for(token_key, mode, who, secret or account_secret())
-    client = _client(base_url, token)
-    emails, balances, problem = _accounts(client, base_url, token_key)
-    conn = Connection(client, scope.key, use_demo, base_url, emails, None, balances, problem, scope)
+    provider = _provider(base_url, token)
+    emails, balances, problem = _accounts(provider, base_url, token_key)
+    conn = Connection(
+        provider, scope.key, use_demo, base_url, emails, None, balances, problem, scope
+    )
     conn.limits = _limits(mode, config)
     _account_picker(conn, config)
     _allowance(conn)

@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import logging
 import time as clock
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 from typing import Any
@@ -16,12 +17,12 @@ import streamlit as st
 from components import connection, jobs_view, safe
 from components.connection import Connection
 from components.fmt import humanize_delta, local_time, local_tz, short
-from kontextlab import api
-from kontextlab import payloads as p
 from kontextlab.history import KINDS, STATUSES, ImportResult, JobRecord, NotAnExport
 from kontextlab.images import BadImage, download_name, thumbnail
 from kontextlab.jobs import UNKNOWN
 from kontextlab.links import browser_link, display_url
+from kontextlab.providers import InvalidRequest, NotFound, ProviderError, RemoteItem, capabilities
+from kontextlab.providers.ltx.requests import REQUEST_TYPES
 from kontextlab.untrusted import plain
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ ORDERS = {
     "status": "Status",
     "expires": "Link expires soonest",
 }
-ENDPOINTS = {kind: cls.endpoint for kind, cls in p.REQUEST_TYPES.items()}
+ENDPOINTS = {kind: cls.endpoint for kind, cls in REQUEST_TYPES.items()}
 ENDPOINTS["upload"] = "assets/?type=reference-image"
 OPEN = "history_open"
 NOTICE = "history_notice"
@@ -88,7 +89,7 @@ def filters() -> tuple[dict[str, Any], str]:
     statuses = b.multiselect("Status", STATUSES, key="history_statuses", placeholder="Any status")
     styles = c.multiselect(
         "Style",
-        [NO_STYLE, *p.STYLES],
+        [NO_STYLE, *capabilities().looks],
         key="history_styles",
         placeholder="Any style",
         format_func=lambda s: s.replace("_", " "),
@@ -192,7 +193,7 @@ def _aspect_ratios(frame: pd.DataFrame) -> pd.Series:
     # A request without aspectRatio got the API's default.
     generated = frame["kind"].isin(["create", "edit"])
     return frame["aspect_ratio"].where(
-        ~generated, frame["aspect_ratio"].fillna(p.DEFAULT_ASPECT_RATIO)
+        ~generated, frame["aspect_ratio"].fillna(capabilities().default_shape)
     )
 
 
@@ -392,7 +393,12 @@ def _rerun(conn: Connection, record: JobRecord) -> None:
 
 def _upscale(conn: Connection, record: JobRecord) -> None:
     email = conn.email if conn.needs_email else record.request.get("email")
-    request = p.UpscaleRequest(job_id=record.job_id or "", poll_for_result=1, email=email)
+    fields = {"job_id": record.job_id or "", "poll_for_result": 1, "email": email}
+    try:
+        request = conn.provider.prepare("upscale", fields)
+    except InvalidRequest as exc:
+        st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
+        return
     _started(jobs_view.submit(conn, request, parent_id=record.id), "Upscale")
 
 
@@ -517,24 +523,24 @@ def refresh_link(conn: Connection, record: JobRecord) -> str:
     """Ask the server for a freshly signed URL. Returns a sentence for the page."""
     store = connection.store()
     try:
-        job = conn.client.job(record.job_id or "")
-    except api.NotFound:
+        job = conn.provider.status(record.job_id or "")
+    except NotFound:
         store.update_job(record.id, link_lost=True)
         return (
             "The server no longer has this job, so its link cannot be renewed. "
             "The copy kept here still shows."
         )
-    except api.ApiError as exc:
+    except ProviderError as exc:
         return f"The link could not be refreshed. {plain(exc.user_message)}"
-    if not job.is_done or job.artifact is None:
+    if not job.is_done or job.picture is None:
         return "The server has no image for this job yet."
     store.update_job(
         record.id,
-        asset_url=job.artifact.asset_url,
+        asset_url=job.picture.url,
         link_lost=False,
-        url_expires_at=job.artifact.expires_at,
+        url_expires_at=job.picture.expires_at,
     )
-    left = (job.artifact.expires_at or datetime.now(UTC)) - datetime.now(UTC)
+    left = (job.picture.expires_at or datetime.now(UTC)) - datetime.now(UTC)
     return f"The link was refreshed; it is valid for {humanize_delta(left.total_seconds())}."
 
 
@@ -564,19 +570,19 @@ def sync_from_account(conn: Connection) -> str:
     email = conn.email if conn.needs_email else None
     try:
         for page in range(1, SYNC_MAX_PAGES + 1):
-            result = conn.client.list_assets(email=email, page=page, limit=SYNC_PAGE_LIMIT)
+            result = conn.provider.list_pictures(account=email, page=page, limit=SYNC_PAGE_LIMIT)
             added += store.merge_remote(conn.account_key, result.items)
             budget -= _fetch_thumbnails(conn, result.items, budget)
             if page >= result.total_pages or not result.items:
                 break
-    except api.ApiError as exc:
+    except ProviderError as exc:
         return f"Sync stopped: {plain(exc.user_message)} ({added} new jobs were added before that.)"
     if not added:
         return "Sync finished: nothing new."
     return f"Sync finished: {added} new {'job' if added == 1 else 'jobs'} added."
 
 
-def _fetch_thumbnails(conn: Connection, items: list[api.AssetItem], budget: int) -> int:
+def _fetch_thumbnails(conn: Connection, items: Sequence[RemoteItem], budget: int) -> int:
     """Thumbnails for synced rows that have none (merge_remote stores links only)."""
     store = connection.store()
     fetched = 0
@@ -588,9 +594,9 @@ def _fetch_thumbnails(conn: Connection, items: list[api.AssetItem], budget: int)
         if record is None or record.has_thumbnail or source is None or not source.asset_url:
             continue
         try:
-            data, _ = conn.client.download(source.asset_url)
+            data, _ = conn.provider.download(source.asset_url)
             small, _, _ = thumbnail(data)
-        except (api.ApiError, BadImage):
+        except (ProviderError, BadImage):
             continue
         store.update_job(record.id, thumbnail=small)
         fetched += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import streamlit as st
 
@@ -10,8 +11,7 @@ from components import connection, form, safe
 from components.connection import Connection
 from components.fmt import humanize_delta, short
 from components.reference import choose_result
-from kontextlab import payloads as p
-from kontextlab.history import ACTIVE_STATUSES, FULL_IMAGE_DROPPED, JobRecord
+from kontextlab.history import FULL_IMAGE_DROPPED, JobRecord
 from kontextlab.images import download_name
 from kontextlab.jobs import (
     LOST_ANSWER_MESSAGE,
@@ -21,8 +21,10 @@ from kontextlab.jobs import (
     TooManyJobs,
 )
 from kontextlab.links import browser_link
+from kontextlab.providers import InvalidRequest, PreparedRequest, capabilities
 from kontextlab.untrusted import plain
 from kontextlab.visitors import LimitReached
+from kontextlab.vocabulary import ACTIVE_STATES, JobState
 
 TICK_SECONDS = 0.25  # a finished job shows within a quarter of a second
 # A demo (or private-network) link points at the server's own address: a visitor's browser
@@ -35,29 +37,25 @@ REFUSAL = "_refusal"  # a sentence saying why the last click sent nothing
 
 def submit(
     conn: Connection,
-    request: p.CreateRequest | p.EditRequest | p.UpscaleRequest,
+    request: PreparedRequest,
     parent_id: str | None = None,
 ) -> str | None:
-    """Count, record and send a job. Returns its row id, or None (with a sentence) when the
-    form is invalid, a daily limit would be passed, or too many jobs are already on the way;
-    nothing is then sent."""
+    """Count, record and send a prepared job. Returns its row id, or None (with a sentence)
+    when a daily limit would be passed, or too many jobs are already on the way; nothing is
+    then sent."""
     try:
-        request.validate()
         reservation = connection.usage().reserve(conn.scope, conn.limits) if conn.scope else None
-    except p.InvalidRequest as exc:
-        st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
-        return None
     except LimitReached as exc:
         st.session_state[REFUSAL] = str(exc)
         st.toast(str(exc), icon=":material/block:")
         return None
     try:
         row_id = connection.runner().submit(
-            conn.client, request, account_key=conn.account_key, parent_id=parent_id
+            conn.provider, request, account_key=conn.account_key, parent_id=parent_id
         )
         st.session_state.pop(REFUSAL, None)
         return row_id
-    except p.InvalidRequest as exc:
+    except InvalidRequest as exc:
         connection.usage().release(reservation)
         st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
     except TooManyJobs as exc:
@@ -82,14 +80,13 @@ def allowance_line(conn: Connection) -> None:
 def send_form(
     prefix: str,
     conn: Connection,
-    request: p.CreateRequest | p.EditRequest,
+    request: PreparedRequest | InvalidRequest,
     parent_id: str | None = None,
 ) -> None:
-    """The page's main button: show what is wrong under each field, or send the job."""
-    try:
-        request.validate()
-    except p.InvalidRequest as exc:
-        form.set_errors(prefix, exc)
+    """The page's main button: show what is wrong under each field, or send the job (as
+    `form.prepare` made it for this run: it is not validated again)."""
+    if isinstance(request, InvalidRequest):
+        form.set_errors(prefix, request)
         st.rerun()
     form.set_errors(prefix, None)
     if submit(conn, request, parent_id=parent_id):
@@ -116,9 +113,11 @@ def _elapsed(record: JobRecord) -> str:
 
 def _progress(record: JobRecord) -> None:
     value = max(0.0, min(100.0, record.progress or 0.0))
-    state = {"queued": "Sending…", UNKNOWN: "Looking for this job in your account…"}.get(
-        record.status, f"Generating… {value:.0f}%"
-    )
+    words: dict[str, str] = {
+        JobState.QUEUED: "Sending…",
+        UNKNOWN: "Looking for this job in your account…",
+    }
+    state = words.get(record.status, f"Generating… {value:.0f}%")
     prompt = plain(short(record.prompt, 80))
     st.progress(int(value), text=f"{state} · {_elapsed(record)} · {prompt}")
     if record.message:
@@ -128,8 +127,8 @@ def _progress(record: JobRecord) -> None:
 def _followed(conn: Connection, kinds: list[str]) -> list[JobRecord]:
     """Jobs in flight, and lost jobs the app is looking for right now."""
     runner = connection.runner()
-    runner.resume(conn.client, conn.account_key)  # pick up jobs no worker follows
-    rows = connection.store().in_flight(conn.account_key, (*ACTIVE_STATUSES, UNKNOWN))
+    runner.resume(conn.provider, conn.account_key)  # pick up jobs no worker follows
+    rows = connection.store().in_flight(conn.account_key, (*ACTIVE_STATES, UNKNOWN))
     return [r for r in rows if r.kind in kinds and (r.is_active or runner.is_running(r.id))]
 
 
@@ -161,7 +160,7 @@ def _picture(record: JobRecord, large: bool) -> bytes | None:
 
 def settings_line(record: JobRecord) -> str:
     req = record.request
-    parts = [record.kind.capitalize(), req.get("aspectRatio", p.DEFAULT_ASPECT_RATIO)]
+    parts = [record.kind.capitalize(), req.get("aspectRatio", capabilities().default_shape)]
     for key in ("style", "shotType", "shotAngle", "model"):
         if req.get(key):
             parts.append(str(req[key]).replace("_", " "))
@@ -170,14 +169,22 @@ def settings_line(record: JobRecord) -> str:
     return " · ".join(parts)
 
 
+def chosen_settings(record: JobRecord) -> dict[str, Any]:
+    """A job's stored request without the runner's tag (the row id): not a user's setting."""
+    return {k: v for k, v in record.request.items() if v != record.id}
+
+
 def rerun(conn: Connection, record: JobRecord, vary: bool = False) -> str | None:
     """Send a job again: the same settings and the seed it used, or a new random seed."""
-    payload = dict(record.request)
     seed = form.new_random_seed() if vary else record.seed
-    if seed is not None and record.kind != "upscale":
-        payload["seed"] = seed
     try:
-        request = p.request_from_payload(record.kind, payload)
+        fields = conn.provider.fields_of(record.kind, chosen_settings(record))
+        if seed is not None and record.kind != "upscale":
+            fields["seed"] = seed
+        request = conn.provider.prepare(record.kind, fields)
+    except InvalidRequest as exc:
+        st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
+        return None
     except (KeyError, TypeError):
         st.toast("This job's settings cannot be sent again.", icon=":material/error:")
         return None
@@ -196,7 +203,7 @@ def go_edit(record: JobRecord) -> None:
 
 def send_settings(prefix: str, record: JobRecord, *, go: bool = False) -> None:
     """Load a job's settings, and the picture it started from, into a page's form."""
-    form.restore_later(prefix, record.request, record.seed)
+    form.restore_later(prefix, chosen_settings(record), record.seed)
     if record.parent_id and record.request.get("referenceAssetId"):
         choose_result(prefix, record.parent_id)
     if go:
@@ -217,7 +224,7 @@ def result_card(
     if record.status == UNKNOWN:
         unknown_panel(conn, record, key)
         return
-    if record.status == "failed":
+    if record.status == JobState.FAILED:
         message = plain(record.message or "The job failed.")
         st.error(f"{message}  \n“{plain(record.prompt)}”", icon=":material/error:")
         demo_webhook_note(conn, record)
@@ -252,7 +259,7 @@ def card_message(record: JobRecord) -> str | None:
 
 def check_account(conn: Connection, record: JobRecord) -> None:
     try:
-        started = connection.runner().check_account(conn.client, record.id, conn.account_key)
+        started = connection.runner().check_account(conn.provider, record.id, conn.account_key)
     except TooManyJobs as exc:
         st.toast(str(exc), icon=":material/hourglass_top:")
         return
@@ -376,7 +383,7 @@ def recent_results(conn: Connection, kinds: list[str], limit: int = 6) -> list[J
     return [
         r
         for r in store.list(conn.account_key, kinds=kinds, limit=limit)
-        if r.status in ("completed", "failed", UNKNOWN)
+        if r.status in (JobState.COMPLETED, JobState.FAILED, UNKNOWN)
     ]
 
 

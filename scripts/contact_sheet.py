@@ -18,8 +18,9 @@ from PIL import Image, ImageDraw, ImageFont
 # Run as a plain script from the repository root: make the package importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kontextlab.emulator.renderer import Rendered, render_create, render_edit
 from kontextlab.payloads import STYLES
+
+from kontextlab.emulator.renderer import Rendered, render_create, render_edit
 
 TILE = (448, 256)
 

@@ -12,9 +12,9 @@ import pytest
 import requests
 import responses
 import urllib3
+from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
 
 from kontextlab import APP_NAME, __version__, api
-from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
 
 BASE = "https://api.useapi.net/v1/ltxstudio"
 TOKEN = "tok-SECRET-9f8e7d6c5b4a"

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 import requests
 from apptest_support import AppEnv, app_env, texts  # noqa: F401
-
 from kontextlab.payloads import RANDOM_SEED_MAX
 
 EDIT = "pages/edit.py"

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 from apptest_support import AppEnv, app_env  # noqa: F401
+from kontextlab.api import AssetItem
+from kontextlab.payloads import CreateRequest
 from PIL import Image
 
 from kontextlab import api
-from kontextlab.api import AssetItem
 from kontextlab.config import MB, load_settings
 from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings
-from kontextlab.payloads import CreateRequest
 
 A, B = "visitor-a", "visitor-b"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kontextlab.payloads import CreateRequest, InvalidRequest, UpscaleRequest
 from PIL import Image
 
 from kontextlab import api
@@ -19,7 +20,6 @@ from kontextlab.jobs import (
     RunnerSettings,
     TooManyJobs,
 )
-from kontextlab.payloads import CreateRequest, InvalidRequest, UpscaleRequest
 
 KEY = "visitor-a"
 WAIT = 30.0

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 import requests
+from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
 from PIL import Image
 
 from kontextlab import api
 from kontextlab.emulator import DEMO_EMAIL, DEMO_TOKEN, Emulator, renderer
-from kontextlab.payloads import CreateRequest, EditRequest, UpscaleRequest
 
 DEADLINE = 60.0  # wall seconds: far beyond any job of the test emulators; only a bug waits this
 # The "Model" section of the vendor's pages (test_emulator_vendor_pages.py checks it against

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 import requests
+from kontextlab.payloads import CreateRequest, EditRequest
 from test_emulator_contract import DEADLINE, JOB_CREATED, png_bytes
 
 from kontextlab import api
 from kontextlab.emulator import DEMO_EMAIL, DEMO_TOKEN, Emulator
 from kontextlab.emulator.rules import ENDPOINTS, ROUTE_KINDS
-from kontextlab.payloads import CreateRequest, EditRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADERS = {"Authorization": f"Bearer {DEMO_TOKEN}"}

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from kontextlab.api import AssetItem
 from PIL import Image
 
-from kontextlab.api import AssetItem
 from kontextlab.history import HistoryStore, ImportResult, NotAnExport
 
 pytest_plugins = ["tests.pgfixture"]

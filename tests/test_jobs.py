@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from kontextlab.payloads import RANDOM_SEED_MAX, CreateRequest, EditRequest, InvalidRequest
 from PIL import Image
 
 from kontextlab import api
@@ -21,7 +22,6 @@ from kontextlab.jobs import (
     JobRunner,
     RunnerSettings,
 )
-from kontextlab.payloads import RANDOM_SEED_MAX, CreateRequest, EditRequest, InvalidRequest
 
 KEY = "account-a"
 JOB = "email:a@b.c:1-type:image"  # the jobId of every scripted job object

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from kontextlab.payloads import CreateRequest
 
 from components.connection import Connection
 from components.form import curl_command, request_url
 from kontextlab import api
 from kontextlab.links import browser_link, display_url, is_private_host, sends_token_unencrypted
-from kontextlab.payloads import CreateRequest
 
 TOKEN = "user:1234-r8SECRETtoken5678"
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 import responses
+from kontextlab.payloads import CreateRequest
 
 from kontextlab import api
 from kontextlab.emulator import Emulator, EmulatorConfig
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings
-from kontextlab.payloads import CreateRequest
 
 BASE = "https://api.useapi.net/v1/ltxstudio"
 JOB_URL = re.compile(re.escape(BASE) + r"/assets/.+")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 from apptest_support import AppEnv, app_env, texts  # noqa: F401
+from kontextlab.payloads import CreateRequest
 from streamlit.testing.v1 import AppTest
 
 from kontextlab import api
 from kontextlab.jobs import JobRunner, RunnerSettings
-from kontextlab.payloads import CreateRequest
 
 HISTORY = "pages/history.py"
 EMULATOR_FILES = b"/_files/"  # the path of every emulator picture link

@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
+from kontextlab.payloads import CreateRequest
 
 from kontextlab import api
 from kontextlab.emulator import DEMO_TOKEN, Emulator
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import NOT_FOUND_MESSAGE, JobRunner, RunnerSettings
-from kontextlab.payloads import CreateRequest
 
 KEY = "account-a"
 CREATE = "images/flux-create"

@@ -9,7 +9,6 @@ from urllib.parse import urlparse
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from kontextlab.payloads import (
     ASPECT_RATIOS,
     MODELS,
