@@ -9,10 +9,10 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kontextlab.payloads import STYLES
 from PIL import Image
 
 from kontextlab.history import HistoryStore
+from kontextlab.providers.ltx.requests import STYLES
 
 SUBJECTS = (
     "a red fox",

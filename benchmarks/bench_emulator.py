@@ -17,11 +17,13 @@ import requests
 # Run as a plain script from the repository root: make the package importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kontextlab.payloads import CreateRequest
-
-from kontextlab import api
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
 from kontextlab.emulator.renderer import render_create
+from kontextlab.providers.ltx.client import Client, Job
+
+
+def send(client: Client, prompt: str) -> Job:
+    return client.submit("images/flux-create", {"prompt": prompt})
 
 
 def render_times(runs: int = 7) -> dict[str, float]:
@@ -37,10 +39,10 @@ def render_times(runs: int = 7) -> dict[str, float]:
     return out
 
 
-def completion_lag(client: api.Client, job_seconds: float) -> float:
+def completion_lag(client: Client, job_seconds: float) -> float:
     """Seconds between when a job should finish and when a poller first sees it done."""
     start = time.monotonic()
-    job = client.create(CreateRequest(prompt="timing"))
+    job = send(client, "timing")
     while not client.job(job.job_id).is_done:
         time.sleep(0.01)
     return time.monotonic() - start - job_seconds
@@ -81,9 +83,9 @@ def main() -> None:
     emu = Emulator(EmulatorConfig(job_seconds=args.job_seconds, poll_tick=0.05, max_jobs=100))
     base = emu.start()
     try:
-        client = api.Client(base, DEMO_TOKEN)
+        client = Client(base, DEMO_TOKEN)
         idle_lag = completion_lag(client, args.job_seconds)
-        target = client.create(CreateRequest(prompt="polled")).job_id
+        target = send(client, "polled").job_id
         result: dict[str, float] = {}
         loader = threading.Thread(
             target=lambda: result.update(n=poll_load(base, target, args.pollers, args.seconds))

@@ -18,9 +18,8 @@ from PIL import Image, ImageDraw, ImageFont
 # Run as a plain script from the repository root: make the package importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kontextlab.payloads import STYLES
-
 from kontextlab.emulator.renderer import Rendered, render_create, render_edit
+from kontextlab.providers.ltx.requests import STYLES
 
 TILE = (448, 256)
 

@@ -164,9 +164,7 @@ def test_a_failed_create_raises_the_same_family(
         assert "may have made it" in error.user_message and "charged" in error.user_message
 
 
-def test_busy_carries_retry_after(
-    mock: responses.RequestsMock, client: ltx.Client
-) -> None:
+def test_busy_carries_retry_after_and_the_executing_jobs(mock: responses.RequestsMock, client: ltx.Client) -> None:
     running = ["email:me@example.com:1-type:image", "email:me@example.com:2-type:image"]
     mock.add(
         responses.POST,
@@ -177,6 +175,7 @@ def test_busy_carries_retry_after(
     with pytest.raises(api.Busy) as caught:
         send(client, CreateRequest(prompt="A fox"))
     assert caught.value.retry_after == 17
+    assert caught.value.body["executingJobs"] == running
 
 
 @pytest.mark.parametrize(

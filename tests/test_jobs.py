@@ -120,7 +120,7 @@ class ScriptedClient:
     def list_assets(self, **kwargs: Any) -> AssetPage:
         self.calls.append("list_assets")
         items = [AssetItem(f"asset-{j}", j, None, None) for j in self.assets]
-        return AssetPage(items, 1, 1)
+        return AssetPage(items, len(items), 1, 1)
 
     def job(self, job_id: str) -> Job:
         self.calls.append("job")

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from kontextlab.providers import FieldError, InvalidRequest
 from kontextlab.providers.ltx.requests import (
     ASPECT_RATIOS,

@@ -20,6 +20,7 @@ from kontextlab.providers.base import (
     draw_seed,
 )
 from kontextlab.providers.errors import (
+    LONGEST_WAIT,
     BadRequest,
     BadToken,
     Busy,
@@ -40,10 +41,13 @@ from kontextlab.providers.errors import (
     UnreadableResponse,
     WrongAddress,
 )
+from kontextlab.providers.http import DOWNLOAD_LIMIT
 from kontextlab.providers.registry import capabilities, rules
 
 __all__ = [
+    "DOWNLOAD_LIMIT",
     "KINDS",
+    "LONGEST_WAIT",
     "RANDOM_SEED_MAX",
     "BadRequest",
     "BadToken",

@@ -56,6 +56,7 @@ class Asset:
     expires_at: datetime | None
     file_id: str | None
     mime_type: str | None
+    type: str | None = None  # "artifact", "reference-image"
 
     @classmethod
     def from_json(cls, data: Any) -> Asset | None:
@@ -68,6 +69,7 @@ class Asset:
             expires_at=parse_expiry(data.get("expirationDateString")),
             file_id=inner.get("fileId"),
             mime_type=inner.get("mimeType"),
+            type=inner.get("type"),
         )
 
 
@@ -162,6 +164,7 @@ class ScheduledJob:
 @dataclass(frozen=True)
 class AssetPage:
     items: list[AssetItem]
+    total_items: int
     total_pages: int
     current_page: int
 
@@ -266,6 +269,7 @@ class Client(HttpFunnel):
         items = data.get("items", []) if isinstance(data, dict) else []
         return AssetPage(
             items=[AssetItem.from_json(i) for i in items if isinstance(i, dict)],
+            total_items=int(meta.get("totalItems", len(items))),
             total_pages=int(meta.get("totalPages", 1)),
             current_page=int(meta.get("currentPage", page)),
         )
