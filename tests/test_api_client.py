@@ -164,7 +164,9 @@ def test_a_failed_create_raises_the_same_family(
         assert "may have made it" in error.user_message and "charged" in error.user_message
 
 
-def test_busy_carries_retry_after_and_the_executing_jobs(mock: responses.RequestsMock, client: ltx.Client) -> None:
+def test_busy_carries_retry_after_and_the_executing_jobs(
+    mock: responses.RequestsMock, client: ltx.Client
+) -> None:
     running = ["email:me@example.com:1-type:image", "email:me@example.com:2-type:image"]
     mock.add(
         responses.POST,

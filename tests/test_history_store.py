@@ -394,7 +394,8 @@ import sys
 from kontextlab.history import HistoryStore
 store = HistoryStore(sys.argv[1])
 for n in range(40):
-    rid = store.add_job(account_key=sys.argv[2], kind="create", request={"prompt": f"p{n}"})
+    body = {"prompt": f"p{n}"}
+    rid = store.add_job(account_key=sys.argv[2], kind="create", request=body, summary=body)
     store.update_job(rid, status="completed", job_id=f"{sys.argv[2]}-{n}", thumbnail=b"t" * 500)
 """
 
