@@ -310,7 +310,9 @@ def test_rerun_uses_the_same_settings_and_seed(fox) -> None:
     at.run()
     original, again = env.store.get(rid, env.key), env.latest("create")
     assert again.id != rid and again.status == "completed"
-    assert again.request == original.request and again.seed == 4242
+    # The same settings; each stored request carries its own row's tag, as it was sent.
+    assert original.request["replyRef"] == rid
+    assert again.request == {**original.request, "replyRef": again.id} and again.seed == 4242
     assert rows(at)["prompt"].tolist()[0] == "A red fox at golden hour"
 
 

@@ -133,6 +133,7 @@ class JobUpdate:
     picture: Picture | None = None
     follow: str | None = None  # opaque: what the provider needs to follow it (a polling URL)
     generation_id: str | None = None
+    cost: float | None = None  # credits charged, when the provider says
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
