@@ -12,7 +12,7 @@ from typing import Any
 from PIL import Image
 
 from kontextlab.history import HistoryStore
-from kontextlab.payloads import STYLES
+from kontextlab.providers.ltx.requests import STYLES
 
 SUBJECTS = (
     "a red fox",

@@ -34,12 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image, ImageDraw
 
-from kontextlab import api
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
 from kontextlab.history import HistoryStore
 from kontextlab.images import prepare_reference
 from kontextlab.jobs import JobRunner, RunnerSettings, TooManyJobs
-from kontextlab.payloads import CreateRequest
+from kontextlab.providers.ltx import LtxProvider
 
 MB = 1024 * 1024
 # glibc keeps freed memory in per-thread arenas, and raises its mmap threshold as large
@@ -146,12 +145,12 @@ def report_uploads() -> None:
 
 def visitor(runner: JobRunner, base_url: str, key: str, count: int, done: list[int]) -> None:
     """One visitor: `count` pictures, never more on the way than the runner allows."""
-    client = api.Client(base_url, DEMO_TOKEN)
+    provider = LtxProvider(base_url, DEMO_TOKEN)
     made = 0
     while made < count:
-        request = CreateRequest(prompt=f"{key} picture {made}", poll_for_result=1)
+        fields = {"prompt": f"{key} picture {made}", "poll_for_result": 1}
         try:
-            runner.submit(client, request, account_key=key)
+            runner.submit(provider, provider.prepare("create", fields), account_key=key)
         except TooManyJobs:
             time.sleep(0.05)
             continue

@@ -11,11 +11,13 @@ import streamlit as st
 
 from components import state
 from components.visitor import visitor_id
-from kontextlab import api, links, tokens
+from kontextlab import links, tokens
 from kontextlab.accounts import account_key, account_secret
 from kontextlab.config import Settings, load_settings
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings
+from kontextlab.providers import Provider, ProviderError
+from kontextlab.providers.ltx import LtxProvider
 from kontextlab.tasks import Busy, Task, TaskRunner, TaskState
 from kontextlab.visitors import Limits, Mode, Scope, Usage, scope_for
 
@@ -41,7 +43,7 @@ AccountInfo = tuple[list[str], dict[str, float | None], str | None]
 
 @dataclass
 class Connection:
-    client: api.Client
+    provider: Provider
     account_key: str  # the history scope: the token's, or the visitor's on a shared token
     demo: bool
     base_url: str
@@ -136,32 +138,32 @@ def runner() -> JobRunner:
     return job_runner(settings().database_url)
 
 
-def _client(base_url: str, token: str) -> api.Client:
-    # One Client (one requests.Session) per browser session and backend.
+def _provider(base_url: str, token: str) -> Provider:
+    # One provider (one requests.Session) per browser session and backend.
     cache = state.clients()
     key = (base_url, account_key(token))
     if key not in cache:
-        cache[key] = api.Client(base_url, token)
-    client: api.Client = cache[key]
-    return client
+        cache[key] = LtxProvider(base_url, token)
+    provider: Provider = cache[key]
+    return provider
 
 
-def _read_accounts(client: api.Client) -> AccountInfo:
+def _read_accounts(provider: Provider) -> AccountInfo:
     """Account emails and balances for one token (runs in a background task)."""
     try:
-        emails = sorted(client.accounts())
-    except api.ApiError as exc:
+        emails = sorted(provider.accounts())
+    except ProviderError as exc:
         return [], {}, exc.user_message
     balances: dict[str, float | None] = {}
     for email in emails[:10]:
         try:
-            balances[email] = client.balance(email)
-        except api.ApiError:
+            balances[email] = provider.balance(email)
+        except ProviderError:
             balances[email] = None
     return emails, balances, None
 
 
-def _accounts_task(client: api.Client, base_url: str, key: str) -> tuple[Task | None, bool]:
+def _accounts_task(provider: Provider, base_url: str, key: str) -> tuple[Task | None, bool]:
     """The read of this token's accounts, and whether this call started it: cached per token
     fingerprint (`key`, never the token) for a short while, read again after that."""
     name = f"accounts:{base_url}"
@@ -169,15 +171,15 @@ def _accounts_task(client: api.Client, base_url: str, key: str) -> tuple[Task | 
     if task is not None and (task.running or task.age() < ACCOUNTS_TTL_SECONDS):
         return task, False
     try:
-        return tasks().start(key, name, lambda _: _read_accounts(client)), True
+        return tasks().start(key, name, lambda _: _read_accounts(provider)), True
     except Busy:
         return task, False
 
 
-def _accounts(client: api.Client, base_url: str, key: str) -> AccountInfo | None:
+def _accounts(provider: Provider, base_url: str, key: str) -> AccountInfo | None:
     """The account list and balances, or None while they are still on their way (a run
     waits for them only within its network budget)."""
-    task, started = _accounts_task(client, base_url, key)
+    task, started = _accounts_task(provider, base_url, key)
     if task is None:
         return None
     if task.running and started:  # later runs do not wait again: the sidebar says "checking…"
@@ -190,12 +192,12 @@ def _accounts(client: api.Client, base_url: str, key: str) -> AccountInfo | None
     return info
 
 
-def _await_accounts(client: api.Client, base_url: str, key: str) -> None:
+def _await_accounts(provider: Provider, base_url: str, key: str) -> None:
     """Say "checking…" in the sidebar until the accounts are known, then draw them."""
 
     @st.fragment(run_every=ACCOUNTS_TICK_SECONDS)
     def tick() -> None:
-        task, _ = _accounts_task(client, base_url, key)
+        task, _ = _accounts_task(provider, base_url, key)
         if task is None or not task.running:
             st.rerun()
         st.caption(CHECKING)
@@ -269,13 +271,15 @@ def render_sidebar() -> Connection | None:
     if mode.per_visitor and who is None:
         return None
     scope = scope_for(token_key, mode, who, secret or account_secret())
-    client = _client(base_url, token)
-    info = _accounts(client, base_url, token_key)
+    provider = _provider(base_url, token)
+    info = _accounts(provider, base_url, token_key)
     emails, balances, problem = info or ([], {}, None)
-    conn = Connection(client, scope.key, use_demo, base_url, emails, None, balances, problem, scope)
+    conn = Connection(
+        provider, scope.key, use_demo, base_url, emails, None, balances, problem, scope
+    )
     conn.accounts_known = info is not None
     if info is None:
-        _await_accounts(client, base_url, token_key)
+        _await_accounts(provider, base_url, token_key)
     conn.limits = _limits(mode, config)
     _account_picker(conn, config)
     _allowance(conn)

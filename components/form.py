@@ -10,12 +10,14 @@ import streamlit as st
 
 from components import state
 from components.connection import Connection
-from kontextlab import payloads as p
 from kontextlab.links import display_url
+from kontextlab.providers import InvalidRequest, PreparedRequest, capabilities, draw_seed
+from kontextlab.providers.ltx import requests as ltx
+from kontextlab.vocabulary import NO_STYLE
 
 ASPECT_LABELS = {"16:9": "▭ 16:9 wide", "9:16": "▯ 9:16 tall", "1:1": "□ 1:1 square"}
 STYLE_DESCRIPTIONS = {
-    p.NO_STYLE: "No style: the model's own look",
+    NO_STYLE: "No style: the model's own look",
     "cinematic": "Film-like contrast and colour grading",
     "vintage": "Faded colours and warm, aged film tones",
     "low_key": "Dark, moody scenes with deep shadows",
@@ -35,7 +37,7 @@ STYLE_DESCRIPTIONS = {
 }
 NO_WAIT = 0  # widget sentinels: Streamlit shows a None option as an empty placeholder
 DEFAULT_MODEL = "flux"
-WAIT_CHOICES = [NO_WAIT, *range(p.POLL_MIN, p.POLL_MAX + 1)]
+WAIT_CHOICES = [NO_WAIT, *range(ltx.POLL_MIN, ltx.POLL_MAX + 1)]
 DEFAULT_WAIT = 1
 MODEL_LABELS = {
     DEFAULT_MODEL: "FLUX.1 Kontext (default)",
@@ -63,14 +65,14 @@ def keep_form_values(prefixes: tuple[str, ...] = ("create", "edit")) -> None:
 
 
 def style_label(style: str) -> str:
-    name = "None" if style == p.NO_STYLE else style.replace("_", " ").capitalize()
+    name = "None" if style == NO_STYLE else style.replace("_", " ").capitalize()
     return f"{name} — {STYLE_DESCRIPTIONS[style]}"
 
 
 def wait_label(ticks: int) -> str:
     if ticks == NO_WAIT:
         return "Don't wait (return at once)"
-    return f"Up to {ticks * p.POLL_TICK_SECONDS} s"
+    return f"Up to {ticks * ltx.POLL_TICK_SECONDS} s"
 
 
 def errors_key(prefix: str) -> str:
@@ -86,10 +88,14 @@ def field_error(prefix: str, field: str) -> None:
 
 def prompt_input(prefix: str, label: str, placeholder: str) -> str:
     st.text_area(
-        label, key=f"{prefix}_prompt", placeholder=placeholder, height=120, max_chars=p.PROMPT_LIMIT
+        label,
+        key=f"{prefix}_prompt",
+        placeholder=placeholder,
+        height=120,
+        max_chars=capabilities().prompt_limit,
     )
     text = st.session_state.get(f"{prefix}_prompt") or ""
-    st.caption(f"{len(text):,} / {p.PROMPT_LIMIT:,} characters")
+    st.caption(f"{len(text):,} / {capabilities().prompt_limit:,} characters")
     field_error(prefix, "prompt")
     return text
 
@@ -106,12 +112,12 @@ def typed_email(prefix: str) -> str | None:
 
 def aspect_ratio_input(prefix: str) -> str:
     key = f"{prefix}_aspect_ratio"
-    st.session_state.setdefault(key, p.DEFAULT_ASPECT_RATIO)
+    st.session_state.setdefault(key, capabilities().default_shape)
     value = st.segmented_control(
-        "Shape", p.ASPECT_RATIOS, key=key, format_func=ASPECT_LABELS.__getitem__
+        "Shape", capabilities().shapes, key=key, format_func=ASPECT_LABELS.__getitem__
     )
     field_error(prefix, "aspect_ratio")
-    return value or p.DEFAULT_ASPECT_RATIO
+    return value or capabilities().default_shape
 
 
 def seed_input(prefix: str) -> int | None:
@@ -129,7 +135,9 @@ def seed_input(prefix: str) -> int | None:
     last = state.last_seed(prefix)
     row = st.container(horizontal=True, vertical_alignment="bottom")
     if mode == "Fixed":
-        row.number_input("Seed number", min_value=0, max_value=p.SEED_MAX, step=1, key=seed_key)
+        row.number_input(
+            "Seed number", min_value=0, max_value=capabilities().seed_max, step=1, key=seed_key
+        )
     row.button(
         f"Reuse last seed ({last})" if last is not None else "Reuse last seed",
         key=f"{prefix}_reuse_seed",
@@ -149,7 +157,7 @@ def use_seed(prefix: str, seed: int | None) -> None:
 
 
 def new_random_seed() -> int:
-    return p.draw_seed()
+    return draw_seed()
 
 
 def advanced_inputs(prefix: str, conn: Connection) -> dict[str, Any]:
@@ -167,8 +175,8 @@ def advanced_inputs(prefix: str, conn: Connection) -> dict[str, Any]:
         field_error(prefix, "poll_for_result")
         max_jobs = st.number_input(
             "Max parallel jobs (maxJobs)",
-            min_value=p.MAX_JOBS_MIN,
-            max_value=p.MAX_JOBS_MAX,
+            min_value=ltx.MAX_JOBS_MIN,
+            max_value=ltx.MAX_JOBS_MAX,
             value=None,
             step=1,
             key=f"{prefix}_max_jobs",
@@ -216,19 +224,29 @@ def _email_input(prefix: str, conn: Connection) -> str | None:
     return typed or None
 
 
-def set_errors(prefix: str, error: p.InvalidRequest | None) -> None:
+def set_errors(prefix: str, error: InvalidRequest | None) -> None:
     errors = {e.field: e.message for e in error.errors} if error else {}
     st.session_state[errors_key(prefix)] = errors
 
 
-def request_url(conn: Connection, request: p.CreateRequest | p.EditRequest) -> str:
+def prepare(
+    conn: Connection, kind: str, fields: dict[str, Any]
+) -> PreparedRequest | InvalidRequest:
+    """Validate the form once per run: the prepared request, or what is wrong with it."""
+    try:
+        return conn.provider.prepare(kind, fields)
+    except InvalidRequest as exc:
+        return exc
+
+
+def request_url(conn: Connection, request: PreparedRequest) -> str:
     """Where the request goes, without any `user:password@` written into the base URL."""
     return f"{display_url(conn.base_url).rstrip('/')}/{request.endpoint}"
 
 
-def curl_command(conn: Connection, request: p.CreateRequest | p.EditRequest) -> str:
+def curl_command(conn: Connection, request: PreparedRequest) -> str:
     """The request as a curl command to copy; the token is always a placeholder."""
-    body = json.dumps(conn.visible(request.payload()), ensure_ascii=False)
+    body = json.dumps(conn.visible(request.as_dict()), ensure_ascii=False)
     url = request_url(conn, request)
     return (
         f"curl {shlex.quote(url)} \\\n  -H 'Authorization: Bearer <your token>' \\\n"
@@ -236,17 +254,16 @@ def curl_command(conn: Connection, request: p.CreateRequest | p.EditRequest) -> 
     )
 
 
-def show_request(conn: Connection, request: p.CreateRequest | p.EditRequest) -> None:
+def show_request(conn: Connection, request: PreparedRequest | InvalidRequest) -> None:
+    """A preview of the prepared request: nothing is drawn or added here."""
     with st.expander("Show request"):
-        try:
-            payload = request.payload()
-        except p.InvalidRequest as exc:
-            st.caption(f"Fix the form first: {exc}")
+        if isinstance(request, InvalidRequest):
+            st.caption(f"Fix the form first: {request}")
             return
         st.caption(f"POST {request_url(conn, request)}")
         if request.seed is None:
             st.caption("With “Random”, a seed is drawn and added when you press the button.")
-        st.json(conn.visible(payload))
+        st.json(conn.visible(request.as_dict()))
         st.code(curl_command(conn, request), language="bash")
 
 
@@ -254,8 +271,8 @@ def show_request(conn: Connection, request: p.CreateRequest | p.EditRequest) -> 
 # "Reuse settings" and "Send to Create".
 RESTORABLE: dict[str, tuple[str, Any]] = {
     "prompt": ("prompt", ""),
-    "aspectRatio": ("aspect_ratio", p.DEFAULT_ASPECT_RATIO),
-    "style": ("style", p.NO_STYLE),
+    "aspectRatio": ("aspect_ratio", capabilities().default_shape),
+    "style": ("style", NO_STYLE),
     "shotType": ("shot_type", None),
     "shotAngle": ("shot_angle", None),
     "pollForResult": ("wait", NO_WAIT),

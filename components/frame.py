@@ -60,7 +60,7 @@ def run() -> None:
             st.caption("Getting things ready…")
             return
         state.set_connection(conn)
-        connection.runner().resume(conn.client, conn.account_key)
+        connection.runner().resume(conn.provider, conn.account_key)
         nav.run()
     except sa.exc.SQLAlchemyError:
         # Every page reads the history store; one sentence for all of them.

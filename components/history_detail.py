@@ -12,14 +12,15 @@ from components import connection, history_tools, jobs_view, result_card, safe, 
 from components.connection import Connection
 from components.fmt import local_time, short
 from components.history_table import reset_table
-from kontextlab import payloads as p
 from kontextlab.history import JobRecord
 from kontextlab.images import download_name
 from kontextlab.links import browser_link, display_url
+from kontextlab.providers import InvalidRequest
+from kontextlab.providers.ltx.requests import REQUEST_TYPES
 from kontextlab.untrusted import plain
 from kontextlab.vocabulary import JobState
 
-ENDPOINTS = {kind: cls.endpoint for kind, cls in p.REQUEST_TYPES.items()}
+ENDPOINTS = {kind: cls.endpoint for kind, cls in REQUEST_TYPES.items()}
 ENDPOINTS["upload"] = "assets/?type=reference-image"
 
 
@@ -146,7 +147,12 @@ def _rerun(conn: Connection, record: JobRecord) -> None:
 
 def _upscale(conn: Connection, record: JobRecord) -> None:
     email = conn.email if conn.needs_email else record.request.get("email")
-    request = p.UpscaleRequest(job_id=record.job_id or "", poll_for_result=1, email=email)
+    fields = {"job_id": record.job_id or "", "poll_for_result": 1, "email": email}
+    try:
+        request = conn.provider.prepare("upscale", fields)
+    except InvalidRequest as exc:
+        st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
+        return
     _started(jobs_view.submit(conn, request, parent_id=record.id), "Upscale")
 
 

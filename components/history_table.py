@@ -13,9 +13,9 @@ import streamlit as st
 from components import connection, jobs_view, state
 from components.connection import Connection
 from components.fmt import humanize_delta, local_tz
-from kontextlab import payloads as p
 from kontextlab.history import KINDS, STATUSES
 from kontextlab.links import browser_link
+from kontextlab.providers import capabilities
 from kontextlab.vocabulary import NO_STYLE
 
 PAGE_SIZE = 50
@@ -56,7 +56,7 @@ def filters() -> tuple[dict[str, Any], str]:
     statuses = b.multiselect("Status", STATUSES, key="history_statuses", placeholder="Any status")
     styles = c.multiselect(
         "Style",
-        [NO_STYLE, *p.STYLES],
+        [NO_STYLE, *capabilities().looks],
         key="history_styles",
         placeholder="Any style",
         format_func=style_label,
@@ -160,7 +160,7 @@ def _aspect_ratios(frame: pd.DataFrame) -> pd.Series:
     # A request without aspectRatio got the API's default.
     generated = frame["kind"].isin(["create", "edit"])
     return frame["aspect_ratio"].where(
-        ~generated, frame["aspect_ratio"].fillna(p.DEFAULT_ASPECT_RATIO)
+        ~generated, frame["aspect_ratio"].fillna(capabilities().default_shape)
     )
 
 

@@ -8,7 +8,7 @@ its progress until it ends, then the page shows its sentence.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -18,9 +18,9 @@ from components import connection, state
 from components.connection import Connection
 from components.fmt import humanize_delta
 from components.history_table import reset_table
-from kontextlab import api
 from kontextlab.history import HistoryStore, ImportResult, JobRecord, NotAnExport
 from kontextlab.images import BadImage, thumbnail
+from kontextlab.providers import NotFound, Provider, ProviderError, RemoteItem
 from kontextlab.tasks import Busy, Progress, TaskState
 from kontextlab.untrusted import plain
 
@@ -102,39 +102,39 @@ def task_progress(conn: Connection) -> None:
 # ---------------------------------------------------------------- links
 
 
-def refresh_link(store: HistoryStore, client: api.Client, record: JobRecord) -> str:
+def refresh_link(store: HistoryStore, provider: Provider, record: JobRecord) -> str:
     """Ask the server for a freshly signed URL. Returns a sentence for the page."""
     try:
-        job = client.job(record.job_id or "")
-    except api.NotFound:
+        job = provider.status(record.job_id or "")
+    except NotFound:
         store.update_job(record.id, link_lost=True)
         return (
             "The server no longer has this job, so its link cannot be renewed. "
             "The copy kept here still shows."
         )
-    except api.ApiError as exc:
+    except ProviderError as exc:
         return f"The link could not be refreshed. {plain(exc.user_message)}"
-    if not job.is_done or job.artifact is None:
+    if not job.is_done or job.picture is None:
         return "The server has no image for this job yet."
     store.update_job(
         record.id,
-        asset_url=job.artifact.asset_url,
+        asset_url=job.picture.url,
         link_lost=False,
-        url_expires_at=job.artifact.expires_at,
+        url_expires_at=job.picture.expires_at,
     )
-    left = (job.artifact.expires_at or datetime.now(UTC)) - datetime.now(UTC)
+    left = (job.picture.expires_at or datetime.now(UTC)) - datetime.now(UTC)
     return f"The link was refreshed; it is valid for {humanize_delta(left.total_seconds())}."
 
 
 def refresh_one(conn: Connection, record: JobRecord) -> None:
     """The "Refresh link" button."""
-    store, client = connection.store(), conn.client
+    store, provider = connection.store(), conn.provider
     state.begin_callback_wait()
     start_task(
         conn,
         f"refresh:{record.id}",
         "Refreshing the link",
-        lambda _: ("info", refresh_link(store, client, record)),
+        lambda _: ("info", refresh_link(store, provider, record)),
     )
 
 
@@ -145,7 +145,7 @@ def refresh_expiring(conn: Connection) -> None:
     if last and datetime.now(UTC) - last < REFRESH_EVERY:
         return
     st.session_state[marker] = datetime.now(UTC)
-    store, client, key = connection.store(), conn.client, conn.account_key
+    store, provider, key = connection.store(), conn.provider, conn.account_key
     if not store.expiring(key, REFRESH_WITHIN, 1):
         return
 
@@ -156,7 +156,7 @@ def refresh_expiring(conn: Connection) -> None:
             if datetime.now(UTC) > deadline:
                 break
             progress(f"{n} of {len(records)}")
-            refresh_link(store, client, record)
+            refresh_link(store, provider, record)
         return None
 
     start_task(conn, "refresh-expiring", "Renewing links that expire soon", work)
@@ -166,19 +166,19 @@ def refresh_expiring(conn: Connection) -> None:
 
 
 def sync_from_account(
-    store: HistoryStore, client: api.Client, key: str, email: str | None, progress: Progress
+    store: HistoryStore, provider: Provider, key: str, email: str | None, progress: Progress
 ) -> str:
     """Merge every page of the account's images by jobId; fetch a few thumbnails."""
     added, budget = 0, SYNC_THUMBNAILS
     try:
         for page in range(1, SYNC_MAX_PAGES + 1):
             progress(f"page {page}, {added} new so far")
-            result = client.list_assets(email=email, page=page, limit=SYNC_PAGE_LIMIT)
+            result = provider.list_pictures(account=email, page=page, limit=SYNC_PAGE_LIMIT)
             added += store.merge_remote(key, result.items)
-            budget -= _fetch_thumbnails(store, client, key, result.items, budget)
+            budget -= _fetch_thumbnails(store, provider, key, result.items, budget)
             if page >= result.total_pages or not result.items:
                 break
-    except api.ApiError as exc:
+    except ProviderError as exc:
         return f"Sync stopped: {plain(exc.user_message)} ({added} new jobs were added before that.)"
     if not added:
         return "Sync finished: nothing new."
@@ -186,7 +186,7 @@ def sync_from_account(
 
 
 def _fetch_thumbnails(
-    store: HistoryStore, client: api.Client, key: str, items: list[api.AssetItem], budget: int
+    store: HistoryStore, provider: Provider, key: str, items: Sequence[RemoteItem], budget: int
 ) -> int:
     """Thumbnails for synced rows that have none (merge_remote stores links only)."""
     fetched = 0
@@ -198,9 +198,9 @@ def _fetch_thumbnails(
         if record is None or record.has_thumbnail or source is None or not source.asset_url:
             continue
         try:
-            data, _ = client.download(source.asset_url)
+            data, _ = provider.download(source.asset_url)
             small, _, _ = thumbnail(data)
-        except (api.ApiError, BadImage):
+        except (ProviderError, BadImage):
             continue
         store.update_job(record.id, thumbnail=small)
         fetched += 1
@@ -213,11 +213,11 @@ def _sync(conn: Connection) -> None:
             "Sync is only for the account's owner (a token you typed) or a team history.", "error"
         )
         return
-    store, client, key = connection.store(), conn.client, conn.account_key
+    store, provider, key = connection.store(), conn.provider, conn.account_key
     email = conn.email if conn.needs_email else None
 
     def work(progress: Progress) -> Outcome:
-        message = sync_from_account(store, client, key, email, progress)
+        message = sync_from_account(store, provider, key, email, progress)
         return ("error" if message.startswith("Sync stopped") else "success", message)
 
     state.begin_callback_wait()

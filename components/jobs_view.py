@@ -10,9 +10,9 @@ import streamlit as st
 from components import connection, form, state
 from components.connection import Connection
 from components.reference import choose_result
-from kontextlab import payloads as p
 from kontextlab.history import HistoryStore, JobRecord
 from kontextlab.jobs import TooManyJobs
+from kontextlab.providers import InvalidRequest, PreparedRequest
 from kontextlab.untrusted import plain
 from kontextlab.visitors import LimitReached
 from kontextlab.vocabulary import ACTIVE_STATES, JobState
@@ -24,30 +24,26 @@ SEED_LIMIT = 50  # in-flight rows a new session picks up
 
 def submit(
     conn: Connection,
-    request: p.CreateRequest | p.EditRequest | p.UpscaleRequest,
+    request: PreparedRequest,
     parent_id: str | None = None,
 ) -> str | None:
-    """Count, record and send a job. Returns its row id, or None (with a sentence) when the
-    form is invalid, a daily limit would be passed, or too many jobs are already on the way;
-    nothing is then sent."""
+    """Count, record and send a prepared job. Returns its row id, or None (with a sentence)
+    when a daily limit would be passed, or too many jobs are already on the way; nothing is
+    then sent."""
     try:
-        request.validate()
         reservation = connection.usage().reserve(conn.scope, conn.limits) if conn.scope else None
-    except p.InvalidRequest as exc:
-        st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
-        return None
     except LimitReached as exc:
         state.set_refusal(str(exc))
         st.toast(str(exc), icon=":material/block:")
         return None
     try:
         row_id = connection.runner().submit(
-            conn.client, request, account_key=conn.account_key, parent_id=parent_id
+            conn.provider, request, account_key=conn.account_key, parent_id=parent_id
         )
         state.clear_refusal()
         state.follow(conn.account_key, row_id, request.kind)
         return row_id
-    except p.InvalidRequest as exc:
+    except InvalidRequest as exc:
         connection.usage().release(reservation)
         st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
     except TooManyJobs as exc:
@@ -72,14 +68,13 @@ def allowance_line(conn: Connection) -> None:
 def send_form(
     prefix: str,
     conn: Connection,
-    request: p.CreateRequest | p.EditRequest,
+    request: PreparedRequest | InvalidRequest,
     parent_id: str | None = None,
 ) -> None:
-    """The page's main button: show what is wrong under each field, or send the job."""
-    try:
-        request.validate()
-    except p.InvalidRequest as exc:
-        form.set_errors(prefix, exc)
+    """The page's main button: show what is wrong under each field, or send the job (as
+    `form.prepare` made it for this run: it is not validated again)."""
+    if isinstance(request, InvalidRequest):
+        form.set_errors(prefix, request)
         st.rerun()
     form.set_errors(prefix, None)
     if submit(conn, request, parent_id=parent_id):
@@ -88,14 +83,22 @@ def send_form(
         st.rerun()  # show the sentence above the button
 
 
+def chosen_settings(record: JobRecord) -> dict[str, Any]:
+    """A job's stored request without the runner's tag (the row id): not a user's setting."""
+    return {k: v for k, v in record.request.items() if v != record.id}
+
+
 def rerun(conn: Connection, record: JobRecord, vary: bool = False) -> str | None:
     """Send a job again: the same settings and the seed it used, or a new random seed."""
-    payload = dict(record.request)
     seed = form.new_random_seed() if vary else record.seed
-    if seed is not None and record.kind != "upscale":
-        payload["seed"] = seed
     try:
-        request = p.request_from_payload(record.kind, payload)
+        fields = conn.provider.fields_of(record.kind, chosen_settings(record))
+        if seed is not None and record.kind != "upscale":
+            fields["seed"] = seed
+        request = conn.provider.prepare(record.kind, fields)
+    except InvalidRequest as exc:
+        st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
+        return None
     except (KeyError, TypeError):
         st.toast("This job's settings cannot be sent again.", icon=":material/error:")
         return None
@@ -114,7 +117,7 @@ def go_edit(record: JobRecord) -> None:
 
 def send_settings(prefix: str, record: JobRecord, *, go: bool = False) -> None:
     """Load a job's settings, and the picture it started from, into a page's form."""
-    form.restore_later(prefix, record.request, record.seed)
+    form.restore_later(prefix, chosen_settings(record), record.seed)
     if record.parent_id and record.request.get("referenceAssetId"):
         choose_result(prefix, record.parent_id)
     if go:
@@ -123,7 +126,7 @@ def send_settings(prefix: str, record: JobRecord, *, go: bool = False) -> None:
 
 def check_account(conn: Connection, record: JobRecord) -> None:
     try:
-        started = connection.runner().check_account(conn.client, record.id, conn.account_key)
+        started = connection.runner().check_account(conn.provider, record.id, conn.account_key)
     except TooManyJobs as exc:
         st.toast(str(exc), icon=":material/hourglass_top:")
         return

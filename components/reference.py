@@ -10,9 +10,9 @@ import streamlit as st
 from components import connection, safe, state
 from components.connection import Connection
 from components.fmt import local_time, short
-from kontextlab import api
 from kontextlab.history import JobRecord
 from kontextlab.images import BadImage, PreparedImage, prepare_reference
+from kontextlab.providers import Picture, ProviderError
 from kontextlab.untrusted import plain
 
 UPLOAD = "Upload a picture"
@@ -54,25 +54,29 @@ def _upload(conn: Connection, prepared: PreparedImage, name: str, email: str | N
     key = (conn.base_url, conn.account_key, prepared.digest, email)
     if key not in cache:
         with st.spinner("Uploading the picture…"):
-            asset = conn.client.upload_reference(prepared.data, prepared.mime_type, email=email)
+            asset = conn.provider.upload_reference(prepared.data, prepared.mime_type, account=email)
         cache[key] = _record_upload(conn, prepared, name, asset)
     row_id, file_id = cache[key]
     return Reference(file_id, prepared.preview, prepared.width, prepared.height, row_id)
 
 
 def _record_upload(
-    conn: Connection, prepared: PreparedImage, name: str, asset: api.Asset
+    conn: Connection, prepared: PreparedImage, name: str, asset: Picture
 ) -> tuple[str, str]:
     store = connection.store()
     row_id = store.add_job(
-        account_key=conn.account_key, kind="upload", request={"prompt": name, "fileName": name}
+        account_key=conn.account_key,
+        kind="upload",
+        request={"prompt": name, "fileName": name},
+        summary={"prompt": name},
+        provider=conn.provider.capabilities.name,
     )
     store.update_job(
         row_id,
         status="completed",
         progress=100.0,
         file_id=asset.file_id,
-        asset_url=asset.asset_url,
+        asset_url=asset.url,
         url_expires_at=asset.expires_at,
         mime_type=prepared.mime_type,
         thumbnail=prepared.preview,
@@ -101,7 +105,7 @@ def _from_upload(prefix: str, conn: Connection, email: str | None) -> Reference 
         st.caption(prepared.note)
     try:
         return _upload(conn, prepared, file.name, email)
-    except api.ApiError as exc:
+    except ProviderError as exc:
         st.error(f"The picture could not be uploaded. {plain(exc.user_message)}")
         return None
 

@@ -10,11 +10,11 @@ import streamlit as st
 from components import connection, jobs_view, safe
 from components.connection import Connection
 from components.fmt import humanize_delta, short
-from kontextlab import payloads as p
 from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore, JobRecord
 from kontextlab.images import download_name
 from kontextlab.jobs import LOST_ANSWER_MESSAGE, NOT_FOUND_MESSAGE, UNKNOWN_HEADLINE
 from kontextlab.links import browser_link
+from kontextlab.providers import capabilities
 from kontextlab.untrusted import plain
 from kontextlab.vocabulary import JobState
 
@@ -51,7 +51,7 @@ def display_copy(store: HistoryStore, record: JobRecord, large: bool) -> bytes |
 
 def settings_line(record: JobRecord) -> str:
     req = record.request
-    parts = [record.kind.capitalize(), req.get("aspectRatio", p.DEFAULT_ASPECT_RATIO)]
+    parts = [record.kind.capitalize(), req.get("aspectRatio", capabilities().default_shape)]
     for key in ("style", "shotType", "shotAngle", "model"):
         if req.get(key):
             parts.append(str(req[key]).replace("_", " "))

@@ -14,7 +14,7 @@ import json
 import math
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -26,11 +26,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from kontextlab import payloads
-from kontextlab.api import AssetItem
 from kontextlab.images import EXTENSIONS
-from kontextlab.payloads import NO_STYLE
+from kontextlab.providers import RemoteItem as AssetItem
+from kontextlab.providers import capabilities, rules
 from kontextlab.untrusted import small_jpeg, web_url
+from kontextlab.vocabulary import NO_STYLE
 
 Kind = Literal["create", "edit", "upscale", "upload"]
 Status = Literal["queued", "active", "completed", "failed", "unknown"]
@@ -390,16 +390,20 @@ class HistoryStore:
         self,
         *,
         account_key: str,
-        kind: Kind,
-        request: dict[str, Any],
+        kind: str,
+        request: Mapping[str, Any],
+        summary: Mapping[str, Any],
+        provider: str = "ltx",
         parent_id: str | None = None,
+        rid: str | None = None,
     ) -> str:
         """Record a job before anything is sent. Returns its local id (status "queued")."""
         if kind not in KINDS:
             raise ValueError(f"Unknown job kind {kind!r}; expected one of {KINDS}.")
         payload = _clean_request(dict(request))
         now = self.clock()
-        rid = new_id()
+        rid = rid or new_id()
+        prompt = summary.get("prompt")
         row = {
             "id": rid,
             "account_key": account_key,
@@ -410,7 +414,8 @@ class HistoryStore:
             "request_json": json.dumps(payload, sort_keys=True, default=str),
             "created_at": now,
             "updated_at": now,
-            **_denormalize(payload),
+            "prompt": prompt if isinstance(prompt, str) else "",
+            **{name: summary.get(name) for name in ("style", "aspect_ratio", "seed", "model")},
         }
         with self._write() as conn:
             if parent_id:
@@ -761,17 +766,6 @@ class HistoryStore:
 
 
 # ---------------------------------------------------------------- helpers: queries
-
-
-def _denormalize(payload: dict[str, Any]) -> dict[str, Any]:
-    prompt = payload.get("prompt")
-    return {
-        "prompt": prompt if isinstance(prompt, str) else "",
-        "style": payload.get("style") or None,
-        "aspect_ratio": payload.get("aspectRatio") or None,
-        "seed": _as_int(payload.get("seed")),
-        "model": payload.get("model") or None,
-    }
 
 
 def _inherit(conn: Connection, row: dict[str, Any], parent_id: str, account_key: str) -> None:
@@ -1152,11 +1146,11 @@ def _import_row(account_key: str, record: dict[str, Any], now: datetime) -> dict
         file_id=_identifier(record.get("file_id"), _column_length("file_id")),
         request_json=json.dumps(request, sort_keys=True, default=str),
         prompt=_import_prompt(record.get("prompt")),
-        style=_choice(record.get("style"), payloads.STYLES),
-        aspect_ratio=_choice(record.get("aspect_ratio"), payloads.ASPECT_RATIOS),
-        model=_choice(record.get("model"), payloads.MODELS),
+        style=_choice(record.get("style"), capabilities().looks),
+        aspect_ratio=_choice(record.get("aspect_ratio"), capabilities().shapes),
+        model=_choice(record.get("model"), capabilities().models),
         mime_type=_choice(record.get("mime_type"), IMAGE_TYPES),
-        seed=_bounded_int(record.get("seed"), 0, payloads.SEED_MAX),
+        seed=_bounded_int(record.get("seed"), 0, capabilities().seed_max),
         width=_bounded_int(record.get("width"), 1, MAX_SIDE),
         height=_bounded_int(record.get("height"), 1, MAX_SIDE),
         progress=_import_progress(record.get("progress")),
@@ -1200,15 +1194,15 @@ def _import_request(kind: str, value: Any) -> dict[str, Any]:
         names = {k: v for k, v in wanted.items() if k in ("prompt", "fileName")}
         return {k: v for k, v in names.items() if isinstance(v, str) and len(v) <= 255}
     try:
-        return payloads.request_from_payload(kind, wanted).payload()
-    except (payloads.InvalidRequest, KeyError, TypeError, ValueError) as exc:
+        return rules().prepare(kind, rules().fields_of(kind, wanted)).as_dict()
+    except (KeyError, TypeError, ValueError) as exc:  # InvalidRequest is a ValueError
         raise _Unreadable("the request is not one the app would send") from exc
 
 
 def _import_prompt(value: Any) -> str:
     if value is None:
         return ""
-    if not isinstance(value, str) or len(value) > payloads.PROMPT_LIMIT:
+    if not isinstance(value, str) or len(value) > capabilities().prompt_limit:
         raise _Unreadable("the prompt is not text of a usable length")
     return value
 

@@ -7,121 +7,72 @@ history store. The page only reads the store.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-import sqlalchemy as sa
-
-from kontextlab import api
-from kontextlab.config import DEFAULT_IMAGE_BUDGET_MB, MB
-from kontextlab.history import ACTIVE_STATUSES as ACTIVE
 from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore, JobRecord
-from kontextlab.images import BadImage, thumbnail
-from kontextlab.payloads import (
-    AnyRequest,
-    CreateRequest,
-    EditRequest,
+from kontextlab.job_store import StoreWriter
+from kontextlab.job_words import (
+    BUSY_PROCESS_MESSAGE,
+    CHECK_FAILED_MESSAGE,
+    LOST_ANSWER_MESSAGE,
+    MISSING_REFERENCE,
+    NO_SEARCH_MESSAGE,
+    NOT_FOUND_MESSAGE,
+    RESTART_MESSAGE,
+    UNKNOWN,
+    UNKNOWN_HEADLINE,
+    UPSCALE_OF_UPSCALE,
+    RunnerSettings,
+    StoreUnavailable,
+    TooManyJobs,
+    busy_scope_message,
+    failure_message,
+)
+from kontextlab.providers import (
+    Busy,
     FieldError,
     InvalidRequest,
-    UpscaleRequest,
-    draw_seed,
+    JobUpdate,
+    NotFound,
+    OutcomeUnknown,
+    PaymentRequired,
+    PreparedRequest,
+    Provider,
+    ProviderError,
+    TryLater,
 )
+from kontextlab.vocabulary import ACTIVE_STATES, JobState
+
+__all__ = [
+    "BUSY_PROCESS_MESSAGE",
+    "CHECK_FAILED_MESSAGE",
+    "LOST_ANSWER_MESSAGE",
+    "MISSING_REFERENCE",
+    "NOT_FOUND_MESSAGE",
+    "NO_SEARCH_MESSAGE",
+    "RESTART_MESSAGE",
+    "UNKNOWN",
+    "UNKNOWN_HEADLINE",
+    "UPSCALE_OF_UPSCALE",
+    "JobRunner",
+    "RunnerSettings",
+    "StoreUnavailable",
+    "TooManyJobs",
+    "busy_scope_message",
+    "failure_message",
+]
 
 log = logging.getLogger(__name__)
 
-IMAGE_BUDGET_BYTES = 6 * 1024 * 1024  # one full image larger than this is not kept
-T = TypeVar("T")
-UNKNOWN = "unknown"
-# An "unknown" job's card leads with UNKNOWN_HEADLINE; its row message says what happened since.
-UNKNOWN_HEADLINE = (
-    "The app cannot tell whether this picture was made: the server may have made it, "
-    "and may have charged for it."
-)
-LOST_ANSWER_MESSAGE = (
-    "The server's answer was lost on the way. The app is looking for the job among your "
-    "account's jobs."
-)
-RESTART_MESSAGE = (
-    "The app restarted before the server confirmed this job. The app is looking for it among "
-    "your account's jobs."
-)
-# The card adds where to look further (History's sync) for those who may sync the account.
-NOT_FOUND_MESSAGE = (
-    "It is not among your account's running jobs or newest pictures, so it was probably not made."
-)
-CHECK_FAILED_MESSAGE = (
-    "The app could not check your account just now. Try “Check my account” again in a minute."
-)
-# Database errors that pass (a restart, a lock, a dropped connection): worth waiting out.
-STORE_TROUBLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
 
-
-class StoreUnavailable(Exception):
-    """The history store stayed unreachable for longer than the runner waits."""
-
-
-class TooManyJobs(Exception):
-    """Another job now would pass a cap on jobs in flight. Nothing was recorded or sent; the
-    message is a plain sentence that says what to do."""
-
-
-UPSCALE_OF_UPSCALE = (
-    "This picture is already an upscale, so it cannot be upscaled again. Upscale the "
-    "original picture instead."
-)
-BUSY_PROCESS_MESSAGE = (
-    "The app is making a lot of pictures for other people right now; try again in a minute."
-)
-
-
-def busy_scope_message(count: int) -> str:
-    pictures = "picture" if count == 1 else "pictures"
-    return (
-        f"You already have {count} {pictures} on the way; wait for one to finish, then try again."
-    )
-
-
-@dataclass(frozen=True)
-class RunnerSettings:
-    poll_interval: float = 1.0  # at most one status request per second per job
-    slow_poll_interval: float = 3.0  # after `slow_after` seconds, poll more gently
-    slow_after: float = 60.0
-    give_up_after: float = 30 * 60.0  # a job still active after this is marked failed
-    busy_retries: int = 3
-    busy_wait: float = 10.0  # when a 429 carries no Retry-After
-    artifact_grace: float = 60.0  # "completed" without assetUrl: keep polling this long
-    store_patience: float = 120.0  # keep retrying a failed database write this long
-    resume_every: float = 2.0  # at most one resume sweep per account this often
-    search_every: float = 30.0  # an "unknown" job is looked for at most this often
-    search_for: float = 3600.0  # ... and automatically only while it is younger than this
-    search_assets: int = 20  # newest account pictures checked for a lost job
-    max_in_flight_per_scope: int = 4  # jobs on the way for one visitor (account key)
-    max_in_flight: int = 32  # workers in this server process, for every visitor together
-    image_budget_bytes: int = int(DEFAULT_IMAGE_BUDGET_MB * MB)  # full images per visitor
-
-
-MISSING_REFERENCE = (
-    "The picture this job starts from is no longer on the server (its upload or result has "
-    "expired). Upload it again, or pick a newer result."
-)
-
-
-def failure_message(server_message: str | None) -> str:
-    """The server's reason for a failed job, made plain where we recognise it."""
-    text = (server_message or "").strip()
-    lowered = text.lower()
-    if "reference" in lowered and ("not found" in lowered or "expired" in lowered):
-        return MISSING_REFERENCE
-    return text or "The job failed on the server."
-
-
-class JobRunner:
+class JobRunner(StoreWriter):
     """One per server process. Thread-safe; every job's state lives in the store."""
 
     def __init__(
@@ -130,9 +81,7 @@ class JobRunner:
         settings: RunnerSettings | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.store = store
-        self.settings = settings or RunnerSettings()
-        self.sleep = sleep
+        super().__init__(store, settings, sleep)
         self._threads: dict[str, threading.Thread] = {}
         self._scopes: dict[str, str] = {}  # row id → account key, for every started worker
         self._swept: dict[str, float] = {}  # account key → last resume sweep (monotonic)
@@ -145,40 +94,45 @@ class JobRunner:
 
     def submit(
         self,
-        client: api.Client,
-        request: AnyRequest,
+        provider: Provider,
+        prepared: PreparedRequest,
         *,
         account_key: str,
         parent_id: str | None = None,
     ) -> str:
-        """Validate, record the job, then send it from a worker thread. Returns the row id.
-        Raises InvalidRequest when the form is invalid, and TooManyJobs when this visitor
+        """Record a prepared request, then send it from a worker thread. Returns the row id.
+        Raises InvalidRequest for an upscale of an upscale, and TooManyJobs when this visitor
         (`account_key`) or the whole process already has as many jobs on the way as allowed;
         either way nothing is recorded and nothing is sent.
 
-        A create or edit without a seed gets one drawn here: the vendor does not report the
-        seed it used, so the seed sent is the only one the app can show and re-use."""
-        if isinstance(request, CreateRequest | EditRequest) and request.seed is None:
-            request = dataclasses.replace(request, seed=draw_seed())
-        payload = request.payload()
-        if isinstance(request, UpscaleRequest):
-            self._check_upscale_source(request, account_key, parent_id)
+        The row id is chosen first and the provider completes the request with it (a drawn
+        seed, the row's tag): what is recorded is exactly what is sent."""
+        if prepared.kind == "upscale":
+            self._check_upscale_source(prepared, account_key, parent_id)
         with self._lock:
             self._check_room(account_key)
-            row_id = self.store.add_job(
-                account_key=account_key, kind=request.kind, request=payload, parent_id=parent_id
+            row_id = uuid.uuid4().hex
+            sent = provider.finalize(prepared, tag=row_id)
+            self.store.add_job(
+                account_key=account_key,
+                kind=sent.kind,
+                request=sent.as_dict(),
+                summary=sent.summary,
+                provider=sent.provider,
+                parent_id=parent_id,
+                rid=row_id,
             )
-            self._start(row_id, account_key, self._run_new, client, request, account_key)
+            self._start(row_id, account_key, self._run_new, provider, sent, account_key)
         return row_id
 
     def _check_upscale_source(
-        self, request: UpscaleRequest, account_key: str, parent_id: str | None
+        self, prepared: PreparedRequest, account_key: str, parent_id: str | None
     ) -> None:
         """An upscale of an upscale would grow the picture (and the memory it takes) again
         and again: refuse it as an invalid request."""
         source = self.store.get(parent_id, account_key) if parent_id else None
-        if source is None and request.job_id:
-            source = self.store.find_by_job_id(account_key, request.job_id)
+        if source is None and prepared.source_job:
+            source = self.store.find_by_job_id(account_key, prepared.source_job)
         if source is not None and source.kind == "upscale":
             raise InvalidRequest([FieldError("job_id", UPSCALE_OF_UPSCALE)])
 
@@ -209,7 +163,7 @@ class JobRunner:
         per_scope = len(self._live_rows(account_key)) < self.settings.max_in_flight_per_scope
         return per_scope and self.running_count() < self.settings.max_in_flight
 
-    def resume(self, client: api.Client, account_key: str, *, force: bool = False) -> int:
+    def resume(self, provider: Provider, account_key: str, *, force: bool = False) -> int:
         """Follow jobs that no worker follows: left in flight by an earlier session or
         server, by a worker that lost its database, or whose answer was lost. Cheap to call
         on every page run (one sweep per account every `resume_every` seconds)."""
@@ -220,17 +174,23 @@ class JobRunner:
                 return 0
             self._swept[account_key] = now
             count = 0
-            for record in self.store.in_flight(account_key, (*ACTIVE, UNKNOWN)):
+            for record in self.store.in_flight(account_key, (*ACTIVE_STATES, UNKNOWN)):
                 if not self._room_to_follow(account_key):
                     break
-                if not self.is_running(record.id) and self._resume_one(client, record):
+                if not self.is_running(record.id) and self._resume_one(provider, record):
                     count += 1
         return count
 
-    def _resume_one(self, client: api.Client, record: JobRecord) -> bool:
+    def _resume_one(self, provider: Provider, record: JobRecord) -> bool:
         scope = record.account_key
+        # A row another provider made is followed by that provider's connection only.
+        made_by: str = getattr(record, "provider", None) or provider.capabilities.name
+        if made_by != provider.capabilities.name:
+            return False
         if record.job_id and record.status != UNKNOWN:
-            self._start(record.id, scope, self._run_existing, client, record.job_id, scope)
+            follow: str | None = getattr(record, "follow", None)
+            args = (provider, record.job_id, scope, follow)
+            self._start(record.id, scope, self._run_existing, *args)
             return True
         if record.status != UNKNOWN:  # recorded, never confirmed: the app stopped meanwhile
             # A page run calls this: no waiting out a database outage here (the page says so).
@@ -239,7 +199,7 @@ class JobRunner:
             )
         elif not self._search_due(record):
             return False
-        self._start(record.id, scope, self._run_search, client, scope)
+        self._start(record.id, scope, self._run_search, provider, scope)
         return True
 
     def _search_due(self, record: JobRecord) -> bool:
@@ -248,7 +208,7 @@ class JobRunner:
         recent = last is not None and time.monotonic() - last < self.settings.search_every
         return age < self.settings.search_for and not recent
 
-    def check_account(self, client: api.Client, row_id: str, account_key: str) -> bool:
+    def check_account(self, provider: Provider, row_id: str, account_key: str) -> bool:
         """Look for an "unknown" job now ("Check my account"). False if already looking;
         TooManyJobs when the caps on jobs in flight leave no room for one more worker."""
         with self._lock:
@@ -257,7 +217,7 @@ class JobRunner:
                 return False
             if not self._room_to_follow(account_key):
                 raise TooManyJobs(busy_scope_message(len(self._live_rows(account_key))))
-            self._start(row_id, account_key, self._run_search, client, account_key)
+            self._start(row_id, account_key, self._run_search, provider, account_key)
             return True
 
     def is_running(self, row_id: str) -> bool:
@@ -291,7 +251,7 @@ class JobRunner:
         try:
             try:
                 target(row_id, *args)
-            except api.ApiError as exc:
+            except ProviderError as exc:
                 self._fail(row_id, exc.user_message, type(exc).__name__)
             except StoreUnavailable:
                 raise
@@ -310,65 +270,42 @@ class JobRunner:
                 self._threads.pop(row_id, None)
                 self._scopes.pop(row_id, None)
 
-    def _save(self, row_id: str, **changes: Any) -> None:
-        """Write a job's new state, waiting out a database that is briefly unavailable."""
-        self._patiently(row_id, lambda: self.store.update_job(row_id, **changes))
-
-    def _keep_image(self, row_id: str, image: bytes) -> list[str]:
-        """Keep a full image within its visitor's budget; the ids whose copy was dropped."""
-        budget = self.settings.image_budget_bytes
-        return self._patiently(row_id, lambda: self.store.keep_image(row_id, image, budget))
-
-    def _patiently(self, row_id: str, write: Callable[[], T]) -> T:
-        """Run a database write, waiting out a database that is briefly unavailable."""
-        waited, attempt = 0.0, 0
-        while True:
-            try:
-                return write()
-            except STORE_TROUBLE as exc:
-                delay = min(10.0, 0.5 * 2**attempt)
-                if waited + delay > self.settings.store_patience:
-                    raise StoreUnavailable(str(exc)) from exc
-                log.warning("job %s: database write failed, retrying in %.1f s", row_id, delay)
-                self.sleep(delay)
-                waited, attempt = waited + delay, attempt + 1
-
-    def _fail(self, row_id: str, message: str, kind: str) -> None:
-        self._save(
-            row_id,
-            status="failed",
-            message=message,
-            error_kind=kind,
-            completed_at=datetime.now(UTC),
-        )
-
     def _run_new(
-        self, row_id: str, client: api.Client, request: AnyRequest, account_key: str
+        self, row_id: str, provider: Provider, prepared: PreparedRequest, account_key: str
     ) -> None:
         self._save(row_id, started_at=datetime.now(UTC))
         try:
-            job = self._submit_with_busy_retry(row_id, client, _tagged(request, row_id))
-        except api.PaymentRequired as exc:
-            self._fail(row_id, self._credits_message(client, request, exc), "PaymentRequired")
+            job = self._submit_with_busy_retry(row_id, provider, prepared)
+        except PaymentRequired as exc:
+            self._fail(row_id, self._credits_message(provider, prepared, exc), "PaymentRequired")
             return
-        except api.OutcomeUnknown:
+        except OutcomeUnknown:
             self._save(row_id, status=UNKNOWN, message=LOST_ANSWER_MESSAGE, error_kind=UNKNOWN)
-            self._run_search(row_id, client, account_key)
+            self._run_search(row_id, provider, account_key)
             return
-        self._save(
-            row_id,
-            status="active",
-            job_id=job.job_id,
-            generation_id=job.generation_id,
-            message=None,
-            progress=job.progress or 0.0,
-        )
-        self._follow(row_id, client, job)
+        changes: dict[str, Any] = {
+            "status": JobState.ACTIVE,
+            "job_id": job.job_id,
+            "generation_id": job.generation_id,
+            "message": None,
+            "progress": job.progress or 0.0,
+        }
+        if job.follow:  # only a provider that needs more than the job id to follow it
+            changes["follow"] = job.follow
+        self._save(row_id, **changes)
+        self._follow(row_id, provider, job)
 
-    def _run_existing(self, row_id: str, client: api.Client, job_id: str, account_key: str) -> None:
+    def _run_existing(
+        self,
+        row_id: str,
+        provider: Provider,
+        job_id: str,
+        account_key: str,
+        follow: str | None = None,
+    ) -> None:
         try:
-            job = client.job(job_id)
-        except api.NotFound:
+            job = provider.status(job_id, follow)
+        except NotFound:
             self._fail(
                 row_id,
                 "The server no longer has this job: it expired before the app "
@@ -376,16 +313,16 @@ class JobRunner:
                 "NotFound",
             )
             return
-        self._follow(row_id, client, job)
+        self._follow(row_id, provider, job)
 
     def _submit_with_busy_retry(
-        self, row_id: str, client: api.Client, request: AnyRequest
-    ) -> api.Job:
+        self, row_id: str, provider: Provider, prepared: PreparedRequest
+    ) -> JobUpdate:
         # Only a 429 proves that no job was created, so only a 429 is resubmitted.
         for attempt in range(self.settings.busy_retries + 1):
             try:
-                return client.submit(request)
-            except api.Busy as exc:
+                return provider.submit(prepared)
+            except Busy as exc:
                 if attempt == self.settings.busy_retries or exc.wait_too_long:
                     raise
                 wait = exc.retry_after if exc.retry_after is not None else self.settings.busy_wait
@@ -394,18 +331,17 @@ class JobRunner:
         raise AssertionError("unreachable")
 
     def _credits_message(
-        self, client: api.Client, request: AnyRequest, exc: api.PaymentRequired
+        self, provider: Provider, prepared: PreparedRequest, exc: PaymentRequired
     ) -> str:
         try:
-            email = request.email or next(iter(client.accounts()), None)
-            balance = client.balance(email) if email else None
-        except api.ApiError:
+            balance = provider.balance(prepared.account)
+        except ProviderError:
             balance = None
         if balance is None:
             return exc.user_message
         return f"{exc.user_message} The balance is {balance:,.0f} credits."
 
-    def _follow(self, row_id: str, client: api.Client, job: api.Job) -> None:
+    def _follow(self, row_id: str, provider: Provider, job: JobUpdate) -> None:
         started = time.monotonic()
         completed_since: float | None = None
         while not job.is_finished:
@@ -418,7 +354,7 @@ class JobRunner:
                     "gave_up",
                 )
                 return
-            if job.status is api.JobStatus.COMPLETED:
+            if job.state is JobState.COMPLETED:  # ... but its picture's link is not there yet
                 completed_since = completed_since or time.monotonic()
                 if time.monotonic() - completed_since > self.settings.artifact_grace:
                     self._fail(
@@ -429,121 +365,76 @@ class JobRunner:
                     return
             slow = elapsed > self.settings.slow_after
             self.sleep(self.settings.slow_poll_interval if slow else self.settings.poll_interval)
-            job = self._poll(row_id, client, job)
+            job = self._poll(row_id, provider, job)
         if job.is_failed:
             self._fail(row_id, failure_message(job.message), "job_failed")
         else:
-            self._complete(row_id, client, job)
+            self._complete(row_id, provider, job)
 
-    def _poll(self, row_id: str, client: api.Client, job: api.Job) -> api.Job:
+    def _poll(self, row_id: str, provider: Provider, job: JobUpdate) -> JobUpdate:
         try:
-            fresh = client.job(job.job_id or "")
-        except (api.Timeout, api.NetworkError, api.ServerError, api.UnreadableResponse, api.Busy):
-            # A status GET that still fails after the client's own retries: keep going.
+            fresh = provider.status(job.job_id or "", job.follow)
+        except TryLater:
+            # A status read that still fails after the client's own retries: keep going.
             self._save(row_id, message="Lost contact with the server for a moment; still waiting.")
             return job
-        except api.NotFound:
-            raise api.NotFound(
+        except NotFound:
+            raise NotFound(
                 "The server no longer has this job: it expired before it finished."
             ) from None
         progress = fresh.progress if fresh.progress is not None else job.progress
         self._save(row_id, progress=progress or 0.0, message=None)
+        if fresh.follow is None and job.follow is not None:
+            fresh = replace(fresh, follow=job.follow)
         return fresh
 
-    def _complete(self, row_id: str, client: api.Client, job: api.Job) -> None:
-        artifact = job.artifact
-        assert artifact is not None and artifact.asset_url
+    def _complete(self, row_id: str, provider: Provider, job: JobUpdate) -> None:
+        picture = job.picture
+        assert picture is not None and picture.url
         changes: dict[str, Any] = {
-            "status": "completed",
+            "status": JobState.COMPLETED,
             "progress": 100.0,
             "message": None,
-            "asset_url": artifact.asset_url,
-            "url_expires_at": artifact.expires_at,
-            "file_id": artifact.file_id,
-            "mime_type": artifact.mime_type,
+            "asset_url": picture.url,
+            "url_expires_at": picture.expires_at,
+            "file_id": picture.file_id,
+            "mime_type": picture.mime_type,
             "completed_at": datetime.now(UTC),
             "job_id": job.job_id,
         }
-        pictures = self._pictures(client, artifact)
+        pictures = self._pictures(provider, picture)
         full = pictures.pop("image", None)
         changes.update(pictures)
         if full is not None and row_id in self._keep_image(row_id, full):
             changes["message"] = FULL_IMAGE_DROPPED
         self._save(row_id, **changes)
 
-    def _pictures(self, client: api.Client, artifact: api.Asset) -> dict[str, Any]:
-        """A thumbnail (and the full image, when not too large for one copy) to keep, so
-        history outlives the URL; the full image is kept within the visitor's budget."""
-        try:
-            data, content_type = client.download(artifact.asset_url or "")
-            thumb, width, height = thumbnail(data)
-        except api.ApiError:
-            return {"message": "The image is ready, but the app could not save a copy of it."}
-        except BadImage:  # not a picture, broken, or too many pixels to decode safely
-            return {"message": "The image is ready, but the app could not read it."}
-        image = data if len(data) <= IMAGE_BUDGET_BYTES else None
-        mime = artifact.mime_type or content_type.split(";")[0] or None
-        return {
-            "thumbnail": thumb,
-            "image": image,
-            "width": width,
-            "height": height,
-            "mime_type": mime,
-        }
-
     # -- finding a job whose answer was lost
 
-    def _run_search(self, row_id: str, client: api.Client, account_key: str) -> None:
+    def _run_search(self, row_id: str, provider: Provider, account_key: str) -> None:
         """Find a job the server may have made although its answer never arrived, by the
-        `replyRef` it was sent with; follow it when found, else leave it "unknown"."""
+        tag it was sent with; follow it when found, else leave it "unknown"."""
         self._searched[row_id] = time.monotonic()
         record = self.store.get(row_id, account_key)
         if record is None or record.status != UNKNOWN:
             return
-        reference = record.request.get("replyRef") or record.id
+        if not provider.capabilities.can_find_lost_jobs:
+            self._save(row_id, message=NO_SEARCH_MESSAGE)
+            return
         try:
-            job_id = self._running_job(client, record, reference) or self._finished_job(
-                client, record, reference
+            job_id = provider.find_lost(
+                record.request,
+                record.id,
+                # Any scope: on a shared token, another visitor's job may carry the same tag
+                # (one the user typed), and must never be adopted into this visitor's history.
+                is_known=lambda job_id: self.store.job_id_taken(job_id, record.id),
+                recent=self.settings.search_assets,
             )
-        except api.ApiError:
+        except ProviderError:
             self._save(row_id, message=CHECK_FAILED_MESSAGE)
             return
         if job_id is None:
             self._save(row_id, message=NOT_FOUND_MESSAGE)
             return
-        self._save(row_id, status="active", job_id=job_id, message=None, error_kind=None)
-        self._run_existing(row_id, client, job_id, account_key)
-
-    def _running_job(self, client: api.Client, record: JobRecord, reference: str) -> str | None:
-        matches = [
-            entry.job_id
-            for entry in client.scheduler()
-            if entry.reply_ref == reference and not self._known(record, entry.job_id)
-        ]
-        return matches[0] if len(matches) == 1 else None
-
-    def _finished_job(self, client: api.Client, record: JobRecord, reference: str) -> str | None:
-        """A job that already ended has left the scheduler: look through the account's
-        newest pictures that no other row knows, reading each job's `replyRef`."""
-        email = record.request.get("email")
-        page = client.list_assets(email=email, limit=self.settings.search_assets)
-        for item in page.items:
-            if not item.job_id or self._known(record, item.job_id):
-                continue
-            job = client.job(item.job_id)
-            if job.reply_ref == reference:
-                return item.job_id
-        return None
-
-    def _known(self, record: JobRecord, job_id: str) -> bool:
-        # Any scope: on a shared token, another visitor's job may carry the same replyRef
-        # (one the user typed), and must never be adopted into this visitor's history.
-        return self.store.job_id_taken(job_id, record.id)
-
-
-def _tagged(request: AnyRequest, row_id: str) -> AnyRequest:
-    """The request as sent: `replyRef` carries the row id when the user set none, so a job
-    whose answer is lost can be recognised in `GET scheduler` and in its job record."""
-    if request.reply_ref:
-        return request
-    return dataclasses.replace(request, reply_ref=row_id)
+        self._save(row_id, status=JobState.ACTIVE, job_id=job_id, message=None, error_kind=None)
+        self._run_existing(row_id, provider, job_id, account_key)

@@ -8,14 +8,15 @@ from components import connection, form, jobs_view
 from components.frame import escape_legacy_pages_mode
 from components.reference import has_reference, reference_picker
 from components.results_panel import results_panel
-from kontextlab import payloads as p
+from kontextlab.providers import InvalidRequest, PreparedRequest
+from kontextlab.vocabulary import NO_STYLE
 
 escape_legacy_pages_mode()
 PREFIX = "create"
 
 
 def style_input() -> str:
-    options = [p.NO_STYLE, *p.STYLES]
+    options = [NO_STYLE, *connection.current().provider.capabilities.looks]
     style = st.selectbox("Look", options, key=f"{PREFIX}_style", format_func=form.style_label)
     form.field_error(PREFIX, "style")
     return style
@@ -44,7 +45,7 @@ def reference_inputs(
     return ref.file_id, strength
 
 
-def build_request(conn: connection.Connection) -> p.CreateRequest:
+def build_request(conn: connection.Connection) -> PreparedRequest | InvalidRequest:
     form.apply_pending_settings(PREFIX)
     prompt = form.prompt_input(PREFIX, "Prompt", "A serene mountain landscape at sunset")
     aspect = form.aspect_ratio_input(PREFIX)
@@ -52,15 +53,16 @@ def build_request(conn: connection.Connection) -> p.CreateRequest:
     seed = form.seed_input(PREFIX)
     advanced = form.advanced_inputs(PREFIX, conn)
     ref_id, strength = reference_inputs(conn, advanced["email"])
-    return p.CreateRequest(
-        prompt=prompt,
-        aspect_ratio=aspect,
-        style=style,
-        seed=seed,
-        reference_asset_id=ref_id,
-        reference_strength=strength,
+    fields = {
+        "prompt": prompt,
+        "aspect_ratio": aspect,
+        "style": style,
+        "seed": seed,
+        "reference_asset_id": ref_id,
+        "reference_strength": strength,
         **advanced,
-    )
+    }
+    return form.prepare(conn, "create", fields)
 
 
 conn = connection.current()

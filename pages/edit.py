@@ -10,8 +10,9 @@ from components.frame import escape_legacy_pages_mode
 from components.lineage import lineage_strip
 from components.reference import Reference, reference_picker
 from components.results_panel import results_panel
-from kontextlab import payloads as p
 from kontextlab.images import closest_aspect_ratio
+from kontextlab.providers import InvalidRequest, PreparedRequest
+from kontextlab.providers.ltx import requests as ltx
 from kontextlab.vocabulary import JobState
 
 escape_legacy_pages_mode()
@@ -33,7 +34,7 @@ def shot_inputs() -> tuple[str | None, str | None]:
     left, right = st.columns(2)
     shot_type = left.selectbox(
         "Shot type",
-        p.SHOT_TYPE_SUGGESTIONS,
+        ltx.SHOT_TYPE_SUGGESTIONS,
         index=None,
         key=f"{PREFIX}_shot_type",
         accept_new_options=True,
@@ -41,7 +42,7 @@ def shot_inputs() -> tuple[str | None, str | None]:
     )
     shot_angle = right.selectbox(
         "Shot angle",
-        p.SHOT_ANGLES,
+        ltx.SHOT_ANGLES,
         index=None,
         key=f"{PREFIX}_shot_angle",
         placeholder="Not set",
@@ -52,7 +53,9 @@ def shot_inputs() -> tuple[str | None, str | None]:
     return shot_type, shot_angle
 
 
-def build_request(conn: connection.Connection) -> tuple[p.EditRequest, Reference | None]:
+def build_request(
+    conn: connection.Connection,
+) -> tuple[PreparedRequest | InvalidRequest, Reference | None]:
     form.apply_pending_settings(PREFIX)
     email = conn.email if conn.needs_email else form.typed_email(PREFIX)
     ref = source_input(conn, email)
@@ -61,16 +64,16 @@ def build_request(conn: connection.Connection) -> tuple[p.EditRequest, Reference
     shot_type, shot_angle = shot_inputs()
     seed = form.seed_input(PREFIX)
     advanced = form.advanced_inputs(PREFIX, conn)
-    request = p.EditRequest(
-        prompt=prompt,
-        reference_asset_id=ref.file_id if ref else None,
-        aspect_ratio=aspect,
-        shot_type=shot_type,
-        shot_angle=shot_angle,
-        seed=seed,
+    fields = {
+        "prompt": prompt,
+        "reference_asset_id": ref.file_id if ref else None,
+        "aspect_ratio": aspect,
+        "shot_type": shot_type,
+        "shot_angle": shot_angle,
+        "seed": seed,
         **advanced,
-    )
-    return request, ref
+    }
+    return form.prepare(conn, "edit", fields), ref
 
 
 def latest_compare(conn: connection.Connection) -> bool:

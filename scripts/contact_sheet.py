@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kontextlab.emulator.renderer import Rendered, render_create, render_edit
-from kontextlab.payloads import STYLES
+from kontextlab.providers.ltx.requests import STYLES
 
 TILE = (448, 256)
 

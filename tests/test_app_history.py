@@ -17,13 +17,14 @@ from apptest_support import (  # noqa: F401
     texts,
     wait_until,
 )
+from seam_support import prepared, seam, send, summary_of
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from components import history_table, history_tools
-from kontextlab import api
-from kontextlab import payloads as p
 from kontextlab.jobs import JobRunner, RunnerSettings
+from kontextlab.providers import ltx
+from kontextlab.providers.ltx import requests as p
 from kontextlab.vocabulary import NO_STYLE
 
 HISTORY = "pages/history.py"
@@ -36,22 +37,27 @@ def runner(env: AppEnv) -> JobRunner:
     return JobRunner(env.store, RunnerSettings(poll_interval=0.05))
 
 
-def client(env: AppEnv) -> api.Client:
-    return api.Client(env.base_url, env.token)
+def client(env: AppEnv) -> ltx.Client:
+    return ltx.Client(env.base_url, env.token)
 
 
 def make_job(env: AppEnv, prompt: str, **fields: object) -> str:
     """A real job through the emulator, recorded as the app records it. Returns the row id."""
     request = p.CreateRequest(prompt=prompt, poll_for_result=1, **fields)
-    rid = runner(env).submit(client(env), request, account_key=env.key)
+    rid = runner(env).submit(seam(client(env)), prepared(request), account_key=env.key)
     env.wait_idle()
     return rid
 
 
 def earlier_session_job(env: AppEnv, prompt: str) -> str:
     """A job an earlier session sent and lost track of: active in the store, with its jobId."""
-    job = client(env).submit(p.CreateRequest(prompt=prompt))
-    rid = env.store.add_job(account_key=env.key, kind="create", request={"prompt": prompt})
+    job = send(client(env), p.CreateRequest(prompt=prompt))
+    rid = env.store.add_job(
+        account_key=env.key,
+        kind="create",
+        request={"prompt": prompt},
+        summary=summary_of({"prompt": prompt}),
+    )
     env.store.update_job(rid, status="active", job_id=job.job_id, progress=10.0)
     return rid
 
@@ -309,7 +315,9 @@ def test_rerun_uses_the_same_settings_and_seed(fox) -> None:
     at.run()
     original, again = env.store.get(rid, env.key), env.latest("create")
     assert again.id != rid and again.status == "completed"
-    assert again.request == original.request and again.seed == 4242
+    # The same settings; each stored request carries its own row's tag, as it was sent.
+    assert original.request["replyRef"] == rid
+    assert again.request == {**original.request, "replyRef": again.id} and again.seed == 4242
     assert rows(at)["prompt"].tolist()[0] == "A red fox at golden hour"
 
 
@@ -419,7 +427,7 @@ def test_active_job_from_an_earlier_session_lands(app_env: AppEnv, restart: bool
 def made_elsewhere(env: AppEnv, *prompts: str) -> None:
     c = client(env)
     for prompt in prompts:
-        job = c.submit(p.CreateRequest(prompt=prompt))
+        job = send(c, p.CreateRequest(prompt=prompt))
         wait_until(
             lambda job=job: c.job(job.job_id or "").is_done,
             f"the emulator to finish the job of {prompt!r}",

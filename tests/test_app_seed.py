@@ -12,7 +12,7 @@ import pytest
 import requests
 from apptest_support import AppEnv, app_env, texts  # noqa: F401
 
-from kontextlab.payloads import RANDOM_SEED_MAX
+from kontextlab.providers import RANDOM_SEED_MAX
 
 EDIT = "pages/edit.py"
 
@@ -117,4 +117,9 @@ def test_each_request_carries_its_row_as_reply_ref(app_env: AppEnv, sent: list[d
     generate(app_env, at, "A red lighthouse")
     record = app_env.latest("create")
     assert sent[0]["replyRef"] == record.id
-    assert "replyRef" not in record.request, "the tag is not a setting the user chose"
+    # What is stored is what was sent, tag included; but the tag is not a setting the user
+    # chose: a re-run carries its own row's tag, never this one.
+    assert record.request == sent[0]
+    click(app_env, at, "Re-run")
+    again = app_env.latest("create")
+    assert again.id != record.id and sent[1]["replyRef"] == again.id

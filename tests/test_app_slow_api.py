@@ -10,9 +10,8 @@ from apptest_support import APP, AppEnv, app_env, texts  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from components import connection
-from kontextlab import api
-from kontextlab import payloads as p
 from kontextlab.jobs import JobRunner, RunnerSettings
+from kontextlab.providers.ltx import LtxProvider
 
 SLOW_SECONDS = 10.0
 RUN_LIMIT_SECONDS = 2.0
@@ -59,10 +58,10 @@ def test_create_opens_at_once_and_the_account_shows_when_known(app_env: AppEnv) 
 
 
 def test_history_renews_links_in_the_background(app_env: AppEnv) -> None:
-    client = api.Client(app_env.base_url, app_env.token)
+    provider = LtxProvider(app_env.base_url, app_env.token)
     runner = JobRunner(app_env.store, RunnerSettings(poll_interval=0.05))
-    request = p.CreateRequest(prompt="A slow lighthouse", poll_for_result=1)
-    rid = runner.submit(client, request, account_key=app_env.key)
+    request = provider.prepare("create", {"prompt": "A slow lighthouse", "poll_for_result": 1})
+    rid = runner.submit(provider, request, account_key=app_env.key)
     app_env.wait_idle()
     app_env.store.update_job(rid, url_expires_at=datetime.now(UTC) + timedelta(minutes=2))
     at = slow_app(app_env, "pages/history.py")

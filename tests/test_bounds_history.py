@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from apptest_support import AppEnv, app_env  # noqa: F401
 from PIL import Image
+from seam_support import prepared, seam, summary_of
 
-from kontextlab import api
-from kontextlab.api import AssetItem
 from kontextlab.config import MB, load_settings
 from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings
-from kontextlab.payloads import CreateRequest
+from kontextlab.providers import ltx
+from kontextlab.providers.ltx import AssetItem
+from kontextlab.providers.ltx.requests import CreateRequest
 
 A, B = "visitor-a", "visitor-b"
 
@@ -27,7 +28,12 @@ def store(tmp_path: Path) -> HistoryStore:
 
 
 def finished_row(store: HistoryStore, key: str, prompt: str) -> str:
-    rid = store.add_job(account_key=key, kind="create", request={"prompt": prompt})
+    rid = store.add_job(
+        account_key=key,
+        kind="create",
+        request={"prompt": prompt},
+        summary=summary_of({"prompt": prompt}),
+    )
     store.update_job(rid, status="completed", thumbnail=b"thumb " + prompt.encode())
     return rid
 
@@ -72,7 +78,7 @@ class FinishingClient:
     def __init__(self) -> None:
         self.count = 0
 
-    def submit(self, request: Any) -> api.Job:
+    def submit(self, endpoint: str, request: Any) -> ltx.Job:
         self.count += 1
         artifact = {
             "assetUrl": f"http://files.invalid/{self.count}.png",
@@ -80,7 +86,7 @@ class FinishingClient:
             "asset": {"type": "artifact", "fileId": f"asset:{self.count}", "mimeType": "image/png"},
         }
         status = {"type": "completed", "progress": 100, "artifact": artifact}
-        return api.Job.from_json(
+        return ltx.Job.from_json(
             {"jobId": f"email:a@b.c:{self.count}-type:image", "status": status}
         )
 
@@ -94,7 +100,7 @@ def test_the_runner_keeps_full_images_within_the_visitors_budget(store: HistoryS
     runner, client = JobRunner(store, settings, sleep=lambda _: None), FinishingClient()
     rows = []
     for n in range(5):
-        rid = runner.submit(client, CreateRequest(prompt=f"p{n}"), account_key=A)  # type: ignore[arg-type]
+        rid = runner.submit(seam(client), prepared(CreateRequest(prompt=f"p{n}")), account_key=A)
         runner.wait(rid, 30)
         rows.append(rid)
     records = [store.get(rid, A) for rid in rows]
@@ -141,7 +147,6 @@ def test_a_card_says_the_full_size_copy_was_dropped(
 def test_sync_skips_a_thumbnail_that_would_decode_to_too_many_pixels(
     store: HistoryStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from types import SimpleNamespace
 
     from test_bounds_images import png_bomb
 
@@ -152,7 +157,7 @@ def test_sync_skips_a_thumbnail_that_would_decode_to_too_many_pixels(
         "http://files.invalid/ok": noise_png(),
     }
 
-    class Client:
+    class Provider:
         def download(self, url: str) -> tuple[bytes, str]:
             return pictures[url], "image/png"
 
@@ -162,8 +167,7 @@ def test_sync_skips_a_thumbnail_that_would_decode_to_too_many_pixels(
         signed = {"assetUrl": url, "asset": {"fileId": job_id, "mimeType": "image/png"}}
         items.append(AssetItem.from_json({"id": job_id, "jobId": job_id, "signedAsset": signed}))
     assert store.merge_remote(A, items) == 2
-    conn = SimpleNamespace(account_key=A, client=Client())
-    assert history_tools._fetch_thumbnails(store, conn.client, A, items, budget=5) == 1  # type: ignore[arg-type]
+    assert history_tools._fetch_thumbnails(store, Provider(), A, items, budget=5) == 1  # type: ignore[arg-type]
     bomb, fine = (store.find_by_job_id(A, j) for j in ("J1", "J2"))
     assert bomb is not None and not bomb.has_thumbnail
     assert fine is not None and fine.has_thumbnail

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from seam_support import prepared, seam, summary_of
 
-from kontextlab import api
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import (
     BUSY_PROCESS_MESSAGE,
@@ -19,7 +19,8 @@ from kontextlab.jobs import (
     RunnerSettings,
     TooManyJobs,
 )
-from kontextlab.payloads import CreateRequest, InvalidRequest, UpscaleRequest
+from kontextlab.providers import InvalidRequest, ltx
+from kontextlab.providers.ltx.requests import CreateRequest, UpscaleRequest
 
 KEY = "visitor-a"
 WAIT = 30.0
@@ -54,19 +55,19 @@ class GatedClient:
         self.polled: list[str] = []
         self._lock = threading.Lock()
 
-    def submit(self, request: Any) -> api.Job:
+    def submit(self, endpoint: str, request: Any) -> ltx.Job:
         with self._lock:
             self.sent.append(request)
             n = len(self.sent)
         self.gate.wait(WAIT)
-        return api.Job.from_json(done_json(n))
+        return ltx.Job.from_json(done_json(n))
 
-    def job(self, job_id: str) -> api.Job:
+    def job(self, job_id: str) -> ltx.Job:
         with self._lock:
             self.polled.append(job_id)
             n = len(self.polled)
         self.gate.wait(WAIT)
-        return api.Job.from_json(done_json(n, job_id))
+        return ltx.Job.from_json(done_json(n, job_id))
 
     def download(self, url: str) -> tuple[bytes, str]:
         return png(), "image/png"
@@ -83,7 +84,9 @@ def make_runner(store: HistoryStore, **settings: Any) -> JobRunner:
 
 
 def send(runner: JobRunner, client: GatedClient, key: str = KEY) -> str:
-    return runner.submit(client, CreateRequest(prompt="a lighthouse"), account_key=key)  # type: ignore[arg-type]
+    return runner.submit(
+        seam(client), prepared(CreateRequest(prompt="a lighthouse")), account_key=key
+    )
 
 
 def finish_all(runner: JobRunner, client: GatedClient) -> None:
@@ -130,7 +133,12 @@ def test_active_rows_without_a_worker_count_for_their_visitor(store: HistoryStor
     """Rows left in flight by an earlier server are on the way too until they end."""
     runner, client = make_runner(store, max_in_flight_per_scope=2), GatedClient()
     for n in range(2):
-        row = store.add_job(account_key=KEY, kind="create", request={"prompt": "left over"})
+        row = store.add_job(
+            account_key=KEY,
+            kind="create",
+            request={"prompt": "left over"},
+            summary=summary_of({"prompt": "left over"}),
+        )
         store.update_job(row, status="active", job_id=f"email:a@b.c:{n}-type:image")
     with pytest.raises(TooManyJobs, match="You already have 2 pictures on the way"):
         send(runner, client)
@@ -140,16 +148,21 @@ def test_active_rows_without_a_worker_count_for_their_visitor(store: HistoryStor
 def test_resume_follows_no_more_jobs_than_the_caps_allow(store: HistoryStore) -> None:
     runner, client = make_runner(store, max_in_flight_per_scope=3), GatedClient()
     for n in range(5):
-        row = store.add_job(account_key=KEY, kind="create", request={"prompt": f"job {n}"})
+        row = store.add_job(
+            account_key=KEY,
+            kind="create",
+            request={"prompt": f"job {n}"},
+            summary=summary_of({"prompt": f"job {n}"}),
+        )
         store.update_job(row, status="active", job_id=f"email:a@b.c:{n}-type:image")
-    assert runner.resume(client, KEY, force=True) == 3  # type: ignore[arg-type]
+    assert runner.resume(seam(client), KEY, force=True) == 3
     assert runner.running_count() == 3
-    assert runner.resume(client, KEY, force=True) == 0  # type: ignore[arg-type]
+    assert runner.resume(seam(client), KEY, force=True) == 0
     client.gate.set()
     for _ in range(3):  # each sweep follows what the caps allow, until every job ended
         for row_id in list(runner._threads):
             runner.wait(row_id, WAIT)
-        runner.resume(client, KEY, force=True)  # type: ignore[arg-type]
+        runner.resume(seam(client), KEY, force=True)
     finish_all(runner, client)
     assert store.count(KEY, statuses=["completed"]) == 5
 
@@ -167,7 +180,7 @@ def test_an_upscale_of_an_upscale_is_refused_before_anything_is_recorded(
     source = store.get(original, KEY)
     assert source is not None and source.job_id
     request = UpscaleRequest(job_id=source.job_id)
-    upscale = runner.submit(client, request, account_key=KEY, parent_id=original)  # type: ignore[arg-type]
+    upscale = runner.submit(seam(client), prepared(request), account_key=KEY, parent_id=original)
     runner.wait(upscale, WAIT)
     done = store.get(upscale, KEY)
     assert done is not None and done.status == "completed" and done.job_id
@@ -175,8 +188,8 @@ def test_an_upscale_of_an_upscale_is_refused_before_anything_is_recorded(
     for parent in (upscale, None):  # known by its row, or only by its jobId
         with pytest.raises(InvalidRequest) as refused:
             runner.submit(
-                client,  # type: ignore[arg-type]
-                UpscaleRequest(job_id=done.job_id),
+                seam(client),
+                prepared(UpscaleRequest(job_id=done.job_id)),
                 account_key=KEY,
                 parent_id=parent,
             )

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from seam_support import summary_of
 
 from kontextlab.accounts import DEFAULT_SECRET, SECRET_ENV, account_key
 from kontextlab.history import (
@@ -45,7 +46,9 @@ def create(prompt: str = "A red fox in snow", **extra: object) -> dict[str, obje
 
 
 def add(store: HistoryStore, key: str = A, kind: str = "create", **payload: object) -> str:
-    return store.add_job(account_key=key, kind=kind, request=create(**payload))  # type: ignore[arg-type]
+    return store.add_job(
+        account_key=key, kind=kind, request=create(**payload), summary=summary_of(create(**payload))
+    )  # type: ignore[arg-type]
 
 
 def finish(store: HistoryStore, rid: str, job_id: str, **changes: object) -> None:
@@ -76,6 +79,9 @@ def test_add_job_records_a_queued_job_with_its_settings(history: HistoryStore) -
         account_key=A,
         kind="create",
         request=create("A red fox", style="anime", seed=42, model="flux", aspectRatio="1:1"),
+        summary=summary_of(
+            create("A red fox", style="anime", seed=42, model="flux", aspectRatio="1:1")
+        ),
     )
     record = history.get(rid, A)
     assert isinstance(record, JobRecord)
@@ -164,7 +170,10 @@ def test_tokens_never_reach_the_database_file(tmp_path: Path) -> None:
     history = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
     key = account_key(token)
     rid = history.add_job(
-        account_key=key, kind="create", request={"prompt": "a cat", "token": token}
+        account_key=key,
+        kind="create",
+        request={"prompt": "a cat", "token": token},
+        summary=summary_of({"prompt": "a cat", "token": token}),
     )
     history.update_job(rid, status="completed", job_id="J", thumbnail=b"x")
     assert "token" not in history.get(rid, key).request  # type: ignore[union-attr]
@@ -216,11 +225,18 @@ def mixed(open_history: Callable[..., HistoryStore]) -> HistoryStore:
     ]
     for kind, status, style, prompt in plan:
         payload = create(prompt, **({"style": style} if style else {}))
-        rid = history.add_job(account_key=A, kind=kind, request=payload)  # type: ignore[arg-type]
+        rid = history.add_job(
+            account_key=A, kind=kind, request=payload, summary=summary_of(payload)
+        )  # type: ignore[arg-type]
         if status != "queued":
             history.update_job(rid, status=status)
         clock.advance(hours=1)
-    history.add_job(account_key=B, kind="create", request=create("red fox of someone else"))
+    history.add_job(
+        account_key=B,
+        kind="create",
+        request=create("red fox of someone else"),
+        summary=summary_of(create("red fox of someone else")),
+    )
     return history
 
 
@@ -309,11 +325,19 @@ def test_lineage_follows_parents_and_upscales_inherit_the_prompt(history: Histor
     root = add(history, prompt="a lighthouse", style="vintage", seed=5)
     finish(history, root, "J1", file_id="f1", thumbnail=b"t1")
     edit = history.add_job(
-        account_key=A, kind="edit", request=create("add a storm"), parent_id=root
+        account_key=A,
+        kind="edit",
+        request=create("add a storm"),
+        summary=summary_of(create("add a storm")),
+        parent_id=root,
     )
     finish(history, edit, "J2", file_id="f2")
     upscale = history.add_job(
-        account_key=A, kind="upscale", request={"jobId": "J2"}, parent_id=edit
+        account_key=A,
+        kind="upscale",
+        request={"jobId": "J2"},
+        summary=summary_of({"jobId": "J2"}),
+        parent_id=edit,
     )
     chain = history.lineage(upscale, A)
     assert [r.id for r in chain] == [root, edit, upscale]
@@ -370,7 +394,8 @@ import sys
 from kontextlab.history import HistoryStore
 store = HistoryStore(sys.argv[1])
 for n in range(40):
-    rid = store.add_job(account_key=sys.argv[2], kind="create", request={"prompt": f"p{n}"})
+    body = {"prompt": f"p{n}"}
+    rid = store.add_job(account_key=sys.argv[2], kind="create", request=body, summary=body)
     store.update_job(rid, status="completed", job_id=f"{sys.argv[2]}-{n}", thumbnail=b"t" * 500)
 """
 

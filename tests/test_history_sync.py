@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from seam_support import summary_of
 
-from kontextlab.api import AssetItem
 from kontextlab.history import HistoryStore, ImportResult, NotAnExport
+from kontextlab.providers.ltx import AssetItem
 
 pytest_plugins = ["tests.pgfixture"]
 
@@ -41,7 +42,12 @@ def item(job_id: str | None, url: str, expires: datetime, file_id: str = "f") ->
 
 
 def completed(store: HistoryStore, key: str, prompt: str, job_id: str, **changes: Any) -> str:
-    rid = store.add_job(account_key=key, kind="create", request={"prompt": prompt, "seed": 7})
+    rid = store.add_job(
+        account_key=key,
+        kind="create",
+        request={"prompt": prompt, "seed": 7},
+        summary=summary_of({"prompt": prompt, "seed": 7}),
+    )
     store.update_job(rid, status="active", job_id=job_id)
     store.update_job(rid, status="completed", asset_url=f"https://cdn.test/{job_id}", **changes)
     return rid
@@ -82,7 +88,12 @@ def test_merge_remote_is_scoped_to_the_account(history: HistoryStore) -> None:
 
 def test_a_synced_placeholder_gives_way_to_the_runners_row(history: HistoryStore) -> None:
     """A sync can see a job finish before the runner's POST has returned its jobId."""
-    rid = history.add_job(account_key=A, kind="create", request={"prompt": "a lighthouse"})
+    rid = history.add_job(
+        account_key=A,
+        kind="create",
+        request={"prompt": "a lighthouse"},
+        summary=summary_of({"prompt": "a lighthouse"}),
+    )
     assert history.merge_remote(A, [item("J9", "https://cdn.test/J9", T0)]) == 1
     history.update_job(rid, status="active", job_id="J9")
     found = history.find_by_job_id(A, "J9")
@@ -112,7 +123,12 @@ def test_expiring_lists_links_to_refresh_soonest_first_within_a_bound(
     history.update_job(lost, link_lost=True)
     completed(history, A, "fresh", "J5", url_expires_at=T0 + timedelta(days=1))
     completed(history, B, "theirs", "J6", url_expires_at=T0)
-    failed = history.add_job(account_key=A, kind="create", request={"prompt": "failed"})
+    failed = history.add_job(
+        account_key=A,
+        kind="create",
+        request={"prompt": "failed"},
+        summary=summary_of({"prompt": "failed"}),
+    )
     history.update_job(failed, status="failed", job_id="J7")
     due = history.expiring(A, timedelta(hours=1), limit=10)
     assert [r.id for r in due] == [sooner, soon, expired]
@@ -149,10 +165,16 @@ def sample(history: HistoryStore) -> dict[str, str]:
         account_key=A,
         kind="edit",
         request={"prompt": "add snow", "referenceAssetId": "F1"},
+        summary=summary_of({"prompt": "add snow", "referenceAssetId": "F1"}),
         parent_id=root,
     )
     history.update_job(edit, status="failed", message="The job failed.", error_kind="Job")
-    queued = history.add_job(account_key=A, kind="create", request={"prompt": "never sent"})
+    queued = history.add_job(
+        account_key=A,
+        kind="create",
+        request={"prompt": "never sent"},
+        summary=summary_of({"prompt": "never sent"}),
+    )
     return {"root": root, "edit": edit, "queued": queued}
 
 

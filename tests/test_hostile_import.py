@@ -14,14 +14,15 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from seam_support import summary_of
 
-from kontextlab import payloads as p
 from kontextlab.history import (
     IMPORTED_RUNNING,
     HistoryStore,
     ImportResult,
     NotAnExport,
 )
+from kontextlab.providers.ltx import requests as p
 
 pytest_plugins = ["tests.pgfixture"]
 
@@ -210,7 +211,12 @@ def test_dates_in_the_future_become_now_and_never_pin_a_record_on_top(
     kept = only(history)
     assert before - timedelta(seconds=1) <= kept.created_at <= datetime.now(UTC)
     assert kept.completed_at is not None and kept.completed_at <= datetime.now(UTC)
-    later = history.add_job(account_key=A, kind="create", request={"prompt": "made today"})
+    later = history.add_job(
+        account_key=A,
+        kind="create",
+        request={"prompt": "made today"},
+        summary=summary_of({"prompt": "made today"}),
+    )
     assert history.list(A, limit=1)[0].id == later
 
 

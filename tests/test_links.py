@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from seam_support import prepared
 
 from components.connection import Connection
 from components.form import curl_command, request_url
-from kontextlab import api
 from kontextlab.links import browser_link, display_url, is_private_host, sends_token_unencrypted
-from kontextlab.payloads import CreateRequest
+from kontextlab.providers.ltx import LtxProvider
+from kontextlab.providers.ltx.requests import CreateRequest
 
 TOKEN = "user:1234-r8SECRETtoken5678"
 
@@ -99,12 +100,12 @@ def test_plain_http_to_another_machine_is_flagged(url: str, warned: bool) -> Non
 
 
 def connection(base_url: str) -> Connection:
-    return Connection(api.Client(base_url, TOKEN), "key", False, base_url)
+    return Connection(LtxProvider(base_url, TOKEN), "key", False, base_url)
 
 
 def test_show_request_never_shows_credentials_or_the_token() -> None:
     conn = connection("https://deployer:hunter2@api.useapi.net/v1/ltxstudio")
-    request = CreateRequest(prompt="A fox", seed=7)
+    request = prepared(CreateRequest(prompt="A fox", seed=7))
     command = curl_command(conn, request)
     assert "https://api.useapi.net/v1/ltxstudio/images/flux-create" in command
     assert request_url(conn, request) == "https://api.useapi.net/v1/ltxstudio/images/flux-create"

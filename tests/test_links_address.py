@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 import responses
 
-from kontextlab import api
+from kontextlab import providers as api
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
+from kontextlab.providers import ltx
 
 BASE = "https://api.useapi.net/v1/ltxstudio"
 WRONG = "https://api.useapi.net/v1/wrong"
@@ -25,8 +26,8 @@ def mock() -> Iterator[responses.RequestsMock]:
         yield rsps
 
 
-def client(base: str = BASE) -> api.Client:
-    return api.Client(base, "tok", max_retries=0)
+def client(base: str = BASE) -> ltx.Client:
+    return ltx.Client(base, "tok", max_retries=0)
 
 
 def probed(mock: responses.RequestsMock) -> bool:
@@ -100,7 +101,7 @@ def test_the_address_is_named_without_credentials(mock: responses.RequestsMock) 
 
 def test_a_wrong_address_is_a_plain_sentence_not_a_missing_job() -> None:
     error = api.WrongAddress(WRONG)
-    assert isinstance(error, api.ApiError) and not isinstance(error, api.NotFound)
+    assert isinstance(error, api.ProviderError) and not isinstance(error, api.NotFound)
 
 
 # ---------------------------------------------------------------- against the emulator
@@ -114,11 +115,11 @@ def no_accounts() -> Iterator[str]:
 
 
 def test_the_emulator_without_accounts_has_none(no_accounts: str) -> None:
-    assert api.Client(no_accounts, DEMO_TOKEN).accounts() == {}
+    assert ltx.Client(no_accounts, DEMO_TOKEN).accounts() == {}
 
 
 def test_the_emulator_under_a_wrong_path_is_a_wrong_address(no_accounts: str) -> None:
     wrong = no_accounts.replace("/v1/ltxstudio", "/v1/wrong")
     with pytest.raises(api.WrongAddress) as caught:
-        api.Client(wrong, DEMO_TOKEN).accounts()
+        ltx.Client(wrong, DEMO_TOKEN).accounts()
     assert wrong in caught.value.user_message

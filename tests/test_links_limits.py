@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 import responses
+from seam_support import prepared, seam
 
-from kontextlab import api
+from kontextlab import providers as api
 from kontextlab.emulator import Emulator, EmulatorConfig
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings
-from kontextlab.payloads import CreateRequest
+from kontextlab.providers import ltx
+from kontextlab.providers.ltx.requests import CreateRequest
 
 BASE = "https://api.useapi.net/v1/ltxstudio"
 JOB_URL = re.compile(re.escape(BASE) + r"/assets/.+")
@@ -90,8 +92,8 @@ def storage() -> Iterator[str]:
     server.server_close()
 
 
-def downloader() -> api.Client:
-    return api.Client(BASE, "tok", download_limit=LIMIT, max_retries=0)
+def downloader() -> ltx.Client:
+    return ltx.Client(BASE, "tok", download_limit=LIMIT, max_retries=0)
 
 
 def test_a_small_picture_downloads_whole(storage: str) -> None:
@@ -123,7 +125,7 @@ def test_an_error_page_of_a_download_is_not_read(storage: str) -> None:
 
 def test_the_default_limit_is_25_megabytes() -> None:
     assert api.DOWNLOAD_LIMIT == 25 * 1024 * 1024
-    assert api.Client(BASE, "tok").download_limit == api.DOWNLOAD_LIMIT
+    assert ltx.Client(BASE, "tok").download_limit == api.DOWNLOAD_LIMIT
     assert "25 MB" in api.TooLarge(api.DOWNLOAD_LIMIT).user_message
 
 
@@ -144,10 +146,10 @@ def busy(mock: responses.RequestsMock, retry_after: str, status: int = 429) -> N
 @pytest.mark.parametrize("status", [429, 503])
 def test_a_retry_after_of_an_hour_is_not_slept_through(status: int) -> None:
     sleeps = Sleeps()
-    client = api.Client(BASE, "tok", sleep=sleeps, retry_budget=10**6)
+    client = ltx.Client(BASE, "tok", sleep=sleeps, retry_budget=10**6)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         busy(mock, "3600", status)
-        with pytest.raises(api.ApiError) as caught:
+        with pytest.raises(api.ProviderError) as caught:
             client.job("j")
     assert sleeps == [], "nothing was slept"
     assert caught.value.status == status
@@ -157,7 +159,7 @@ def test_giving_up_on_a_long_wait_says_so() -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         busy(mock, "7200")
         with pytest.raises(api.Busy) as caught:
-            api.Client(BASE, "tok", sleep=Sleeps(), retry_budget=10**6).job("j")
+            ltx.Client(BASE, "tok", sleep=Sleeps(), retry_budget=10**6).job("j")
     assert caught.value.wait_too_long
     assert caught.value.user_message == (
         "All your LTX Studio accounts are busy, and the image service asked to wait "
@@ -170,7 +172,7 @@ def test_a_wait_of_a_few_minutes_is_still_honoured() -> None:
     sleeps = Sleeps()
     with responses.RequestsMock() as mock:
         busy(mock, str(int(api.LONGEST_WAIT)))
-        job = api.Client(BASE, "tok", sleep=sleeps, retry_budget=10**6).job("j")
+        job = ltx.Client(BASE, "tok", sleep=sleeps, retry_budget=10**6).job("j")
     assert sleeps == [api.LONGEST_WAIT] and job.job_id == "j"
     assert not api.Busy("busy", retry_after=api.LONGEST_WAIT).wait_too_long
     assert api.Busy("busy", retry_after=api.LONGEST_WAIT + 1).wait_too_long
@@ -193,8 +195,8 @@ def test_the_runner_waits_a_few_minutes_at_most(
     store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
     slept: list[float] = []
     runner = JobRunner(store, RunnerSettings(poll_interval=0.02), sleep=slept.append)
-    client = api.Client(busy_emulator.base_url, busy_emulator.config.tokens[0])
-    row_id = runner.submit(client, CreateRequest(prompt="a fox"), account_key="k")
+    client = ltx.Client(busy_emulator.base_url, busy_emulator.config.tokens[0])
+    row_id = runner.submit(seam(client), prepared(CreateRequest(prompt="a fox")), account_key="k")
     runner.wait(row_id, 30)
     record = store.get(row_id, "k")
     assert record.status == ends, record.message

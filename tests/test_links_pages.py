@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import pytest
 from apptest_support import AppEnv, app_env, texts  # noqa: F401
+from seam_support import prepared, seam, summary_of
 from streamlit.testing.v1 import AppTest
 
-from kontextlab import api
 from kontextlab.jobs import JobRunner, RunnerSettings
-from kontextlab.payloads import CreateRequest
+from kontextlab.providers import ltx
+from kontextlab.providers.ltx.requests import CreateRequest
 
 HISTORY = "pages/history.py"
 EMULATOR_FILES = b"/_files/"  # the path of every emulator picture link
@@ -36,7 +37,9 @@ def made(env: AppEnv, prompt: str, **changes: object) -> str:
     """A picture made through the emulator as the app makes it, then changed in the store."""
     runner = JobRunner(env.store, RunnerSettings(poll_interval=0.05))
     request = CreateRequest(prompt=prompt, poll_for_result=1)
-    rid = runner.submit(api.Client(env.base_url, env.token), request, account_key=env.key)
+    rid = runner.submit(
+        seam(ltx.Client(env.base_url, env.token)), prepared(request), account_key=env.key
+    )
     env.wait_idle()
     record = env.store.get(rid, env.key)
     assert record.status == "completed" and EMULATOR_FILES.decode() in (record.asset_url or "")
@@ -138,6 +141,8 @@ def _record_for_link_status(expires):  # type: ignore[no-untyped-def]
     from kontextlab.history import HistoryStore
 
     store = HistoryStore("sqlite://")
-    rid = store.add_job(account_key="k", kind="create", request={"prompt": "p"})
+    rid = store.add_job(
+        account_key="k", kind="create", request={"prompt": "p"}, summary=summary_of({"prompt": "p"})
+    )
     store.update_job(rid, status="completed", asset_url="https://x/y", url_expires_at=expires)
     return store.get(rid, "k")

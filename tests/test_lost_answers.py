@@ -9,12 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
+from seam_support import prepared, seam
 
-from kontextlab import api
 from kontextlab.emulator import DEMO_TOKEN, Emulator
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import NOT_FOUND_MESSAGE, JobRunner, RunnerSettings
-from kontextlab.payloads import CreateRequest
+from kontextlab.providers import ltx
+from kontextlab.providers.ltx.requests import CreateRequest
 
 KEY = "account-a"
 CREATE = "images/flux-create"
@@ -25,16 +26,18 @@ def store(tmp_path: Path) -> HistoryStore:
     return HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
 
 
-def send(store: HistoryStore, client: api.Client, **fields: object):
+def send(store: HistoryStore, client: ltx.Client, **fields: object):
     runner = JobRunner(store, RunnerSettings(poll_interval=0.05, slow_poll_interval=0.05))
-    row = runner.submit(client, CreateRequest(prompt="A lighthouse", **fields), account_key=KEY)  # type: ignore[arg-type]
+    row = runner.submit(
+        seam(client), prepared(CreateRequest(prompt="A lighthouse", **fields)), account_key=KEY
+    )
     runner.wait(row, timeout=60)
     assert not runner.is_running(row), "the worker did not end within 60 s"
     return store.get(row, KEY)
 
 
-def client_for(emulator: Emulator, read_timeout: float = 30.0) -> api.Client:
-    return api.Client(emulator.base_url, DEMO_TOKEN, timeout=(5.0, read_timeout))
+def client_for(emulator: Emulator, read_timeout: float = 30.0) -> ltx.Client:
+    return ltx.Client(emulator.base_url, DEMO_TOKEN, timeout=(5.0, read_timeout))
 
 
 @pytest.mark.parametrize(
@@ -75,14 +78,16 @@ def test_a_timeout_before_the_job_was_made_is_found_by_check_my_account(
     emulator.faults.add(CREATE, "slow", delay=1.0)
     runner = JobRunner(store, RunnerSettings(poll_interval=0.05, slow_poll_interval=0.05))
     client = client_for(emulator, read_timeout=0.3)
-    row = runner.submit(client, CreateRequest(prompt="A lighthouse"), account_key=KEY)  # type: ignore[arg-type]
+    row = runner.submit(
+        seam(client), prepared(CreateRequest(prompt="A lighthouse")), account_key=KEY
+    )
     runner.wait(row, timeout=60)
     assert store.get(row, KEY).status == "unknown"
     deadline = time.monotonic() + 60
     while not emulator.world.tenants[DEMO_TOKEN].jobs:
         assert time.monotonic() < deadline, "the slow POST never made its job"
         time.sleep(0.05)
-    assert runner.check_account(client, row, KEY)
+    assert runner.check_account(seam(client), row, KEY)
     runner.wait(row, timeout=60)
     record = store.get(row, KEY)
     assert (record.status, record.has_image) == ("completed", True), record.message
@@ -93,6 +98,6 @@ def test_a_server_that_cannot_be_reached_fails_plainly(store: HistoryStore) -> N
     with socket.socket() as probe:  # a port nothing listens on: the request is never sent
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = api.Client(f"http://127.0.0.1:{port}/v1/ltxstudio", DEMO_TOKEN, timeout=(2.0, 2.0))
+    client = ltx.Client(f"http://127.0.0.1:{port}/v1/ltxstudio", DEMO_TOKEN, timeout=(2.0, 2.0))
     record = send(store, client)
     assert record.status == "failed" and "Could not reach" in record.message

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kontextlab.payloads import (
+from kontextlab.providers import FieldError, InvalidRequest
+from kontextlab.providers.ltx.requests import (
     ASPECT_RATIOS,
     MODELS,
     NO_SOURCE,
@@ -18,8 +19,6 @@ from kontextlab.payloads import (
     STYLES,
     CreateRequest,
     EditRequest,
-    FieldError,
-    InvalidRequest,
     UpscaleRequest,
     request_from_payload,
 )
@@ -199,7 +198,6 @@ def test_empty_optional_fields_are_left_out(empty: Any) -> None:
     ]
     request = CreateRequest(prompt="A fox", **dict.fromkeys(names, empty))
     assert request.payload() == {"prompt": "A fox"}
-    assert request.form_fields() == {"prompt": "A fox"}
 
 
 def test_empty_optional_edit_fields_are_left_out() -> None:
@@ -472,16 +470,9 @@ def test_a_valid_request_has_no_errors() -> None:
     assert CreateRequest(prompt="x").errors() == []
 
 
-def test_json_body_keeps_numbers_and_form_fields_are_strings() -> None:
+def test_json_body_keeps_numbers() -> None:
     request = request_from_payload("create", {**SEED_CREATE_BODIES[0], "pollForResult": 10})
     assert json.loads(json.dumps(request.payload()))["seed"] == 123456
-    assert request.form_fields() == {
-        "prompt": "A serene mountain landscape at sunset",
-        "aspectRatio": "16:9",
-        "style": "cinematic",
-        "seed": "123456",
-        "pollForResult": "10",
-    }
 
 
 def test_upscale_needs_a_job_id() -> None:
@@ -619,7 +610,6 @@ def test_any_create_input_gives_a_valid_payload_or_field_errors(request: CreateR
     payload = payload_or_invalid(request)
     if payload is not None:
         assert_obeys_every_rule("create", payload)
-        assert request.form_fields() == {k: str(v) for k, v in payload.items()}
         assert request_from_payload("create", payload).payload() == payload
 
 

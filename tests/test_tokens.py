@@ -10,8 +10,9 @@ import responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kontextlab import api
+from kontextlab import providers as api
 from kontextlab.emulator import Emulator, EmulatorConfig
+from kontextlab.providers import ltx
 from kontextlab.tokens import MAX_LENGTH, clean, read_token
 
 BASE = "https://api.useapi.net/v1/ltxstudio"
@@ -128,7 +129,7 @@ def test_any_text_gives_a_sendable_token_or_a_sentence_without_it(raw: str) -> N
 def test_the_client_refuses_a_token_it_cannot_send_with_a_plain_error(token: str) -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add(responses.GET, ANY_PATH, json={"error": "Unauthorized", "code": 401}, status=401)
-        client = api.Client(BASE, token)
+        client = ltx.Client(BASE, token)
         with pytest.raises(api.Unauthorized) as caught:
             client.job("job-1")
         assert not mock.calls, "nothing is sent with a token that cannot be sent"
@@ -140,7 +141,7 @@ def test_the_client_refuses_a_token_it_cannot_send_with_a_plain_error(token: str
 def test_the_client_sends_a_pasted_token_cleaned() -> None:
     with responses.RequestsMock() as mock:
         mock.add(responses.GET, ANY_PATH, json={"status": {"type": "active"}, "jobId": "j"})
-        api.Client(BASE, "\ufeff" + TOKEN + "\u200b\n").job("j")
+        ltx.Client(BASE, "\ufeff" + TOKEN + "\u200b\n").job("j")
         sent = mock.calls[0].request.headers["Authorization"]
     assert sent == f"Bearer {TOKEN}"
 
@@ -158,6 +159,6 @@ def test_no_token_makes_the_client_raise_anything_but_an_api_error(
     emulator_url: str, token: str
 ) -> None:
     """Over real HTTP: `responses` never reaches http.client, where the crash happened."""
-    client = api.Client(emulator_url, token, max_retries=0)
-    with pytest.raises(api.ApiError):
+    client = ltx.Client(emulator_url, token, max_retries=0)
+    with pytest.raises(api.ProviderError):
         client.job("job-1")

@@ -1,15 +1,20 @@
-"""Request models for flux-create, flux-edit and upscale: validation in plain words → payload.
+"""LTX Studio request models for flux-create, flux-edit and upscale: validation in plain words
+→ payload.
 
 Field names on the wire are the vendor's (`aspectRatio`, `reference_strength`, ...); the
-models use Python names. Optional fields left empty are omitted from the payload.
+models and the form use Python names. Optional fields left empty are omitted from the payload.
 """
 
 from __future__ import annotations
 
-import secrets
+from collections.abc import Mapping
 from dataclasses import Field, dataclass, fields
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 from urllib.parse import urlparse
+
+from kontextlab.providers.base import Kind
+from kontextlab.providers.errors import FieldError, InvalidRequest
+from kontextlab.vocabulary import NO_STYLE, as_int
 
 PROMPT_LIMIT = 2000
 TEXT_LIMIT = 2000
@@ -33,38 +38,14 @@ STYLES = (
     "3d_cartoon",
     "colored",
 )
-NO_STYLE = "base"
 SHOT_ANGLES = ("eye-level", "low-angle", "over-the-shoulder", "overhead", "birds-eye-view")
 SHOT_TYPE_SUGGESTIONS = ("wide shot", "medium shot", "close-up")
 MODELS = ("flux", "flux-premium", "nano-banana")
 SEED_MAX = 2**32 - 1
-RANDOM_SEED_MAX = 2**31 - 1  # drawn seeds stay in a signed 32-bit range every backend takes
 POLL_MIN, POLL_MAX = 1, 20
 POLL_TICK_SECONDS = 3
 MAX_JOBS_MIN, MAX_JOBS_MAX = 1, 100
 NO_SOURCE = "Please choose the image to edit: upload a picture or pick one of your results."
-
-
-def draw_seed() -> int:
-    """A random seed for "Random": the app always sends the seed, so it can show it."""
-    return secrets.randbelow(RANDOM_SEED_MAX + 1)
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str  # the Python attribute name, so a form can show it under its widget
-    message: str
-
-
-class InvalidRequest(ValueError):
-    """The request breaks one or more rules; nothing should be sent."""
-
-    def __init__(self, errors: list[FieldError]):
-        self.errors = errors
-        super().__init__(" ".join(e.message for e in errors))
-
-    def for_field(self, name: str) -> str | None:
-        return next((e.message for e in self.errors if e.field == name), None)
 
 
 # Python attribute → wire name, for every field any request may carry.
@@ -95,22 +76,6 @@ PYTHON_NAMES = {wire: name for name, wire in WIRE_NAMES.items()}
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _as_int(value: Any) -> int | None:
-    """An integer from an int, an integral float or a numeric string; None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        digits = text[1:] if text[:1] in ("+", "-") else text
-        if digits.isascii() and digits.isdigit():  # "²".isdigit() is True; int() refuses it
-            return int(text)
-    return None
 
 
 class _Checker:
@@ -152,7 +117,7 @@ class _Checker:
     def integer(self, field: str, value: Any, label: str, low: int, high: int) -> None:
         if _blank(value):
             return
-        number = _as_int(value)
+        number = as_int(value)
         if number is None or not low <= number <= high:
             self.fail(field, f"{label} must be a whole number from {low:,} to {high:,}.")
             return
@@ -217,16 +182,13 @@ def _check_generation(c: _Checker, req: Any) -> None:
     _check_common(c, req)
 
 
-RequestKind = Literal["create", "edit", "upscale"]
-
-
 class _Request:
-    """Shared behaviour: payload as JSON body or as multipart form fields."""
+    """Shared behaviour: validation, and the payload as a JSON body."""
 
     # Every subclass is a dataclass: this declaration lets `fields()` take any of them.
     __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
     endpoint: ClassVar[str]
-    kind: ClassVar[RequestKind]
+    kind: ClassVar[Kind]
 
     def validate(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -243,10 +205,6 @@ class _Request:
         values = self.validate()
         order = [f.name for f in fields(self)]
         return {WIRE_NAMES[k]: values[k] for k in order if k in values}
-
-    def form_fields(self) -> dict[str, str]:
-        """The same payload as multipart/form-data fields (every value a string)."""
-        return {k: str(v) for k, v in self.payload().items()}
 
 
 @dataclass
@@ -270,7 +228,7 @@ class CreateRequest(_Request):
     email: str | None = None
 
     endpoint = "images/flux-create"
-    kind: ClassVar[RequestKind] = "create"
+    kind: ClassVar[Kind] = "create"
 
     def validate(self) -> dict[str, Any]:
         c = _Checker()
@@ -308,7 +266,7 @@ class EditRequest(_Request):
     email: str | None = None
 
     endpoint = "images/flux-edit"
-    kind: ClassVar[RequestKind] = "edit"
+    kind: ClassVar[Kind] = "edit"
 
     def validate(self) -> dict[str, Any]:
         c = _Checker()
@@ -338,7 +296,7 @@ class UpscaleRequest(_Request):
     email: str | None = None
 
     endpoint = "images/upscale"
-    kind: ClassVar[RequestKind] = "upscale"
+    kind: ClassVar[Kind] = "upscale"
 
     def validate(self) -> dict[str, Any]:
         c = _Checker()
@@ -355,9 +313,17 @@ REQUEST_TYPES: dict[str, type[AnyRequest]] = {
 }
 
 
-def request_from_payload(kind: str, payload: dict[str, Any]) -> AnyRequest:
+def field_names(kind: str) -> tuple[str, ...]:
+    """The form fields (Python names) a kind of request takes, in wire order."""
+    return tuple(f.name for f in fields(REQUEST_TYPES[kind]))
+
+
+def fields_from_payload(kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The form fields a stored wire payload stands for (unknown wire names are dropped)."""
+    names = set(field_names(kind))
+    return {PYTHON_NAMES[k]: v for k, v in payload.items() if PYTHON_NAMES.get(k) in names}
+
+
+def request_from_payload(kind: str, payload: Mapping[str, Any]) -> AnyRequest:
     """Rebuild a request model from a stored wire payload (re-run, restore settings)."""
-    cls = REQUEST_TYPES[kind]
-    names = {f.name for f in fields(cls)}
-    kwargs = {PYTHON_NAMES[k]: v for k, v in payload.items() if PYTHON_NAMES.get(k) in names}
-    return cls(**kwargs)
+    return REQUEST_TYPES[kind](**fields_from_payload(kind, payload))
