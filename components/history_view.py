@@ -20,6 +20,7 @@ from kontextlab import api
 from kontextlab import payloads as p
 from kontextlab.history import KINDS, STATUSES, ImportResult, JobRecord, NotAnExport
 from kontextlab.images import BadImage, download_name, thumbnail
+from kontextlab.import_rules import IMPORT_RULES
 from kontextlab.jobs import UNKNOWN
 from kontextlab.links import browser_link, display_url
 from kontextlab.untrusted import plain
@@ -611,7 +612,8 @@ def _import(conn: Connection) -> None:
     if upload is None:
         return
     try:
-        result = connection.store().import_json(conn.account_key, upload.getvalue().decode())
+        text = upload.getvalue().decode()
+        result = connection.store().import_json(conn.account_key, text, IMPORT_RULES)
     except UnicodeDecodeError:
         notify("That file could not be imported: it is not a text file.", "error")
     except NotAnExport as exc:  # its message is one of the app's own sentences

@@ -60,7 +60,10 @@ def _record_upload(
 ) -> tuple[str, str]:
     store = connection.store()
     row_id = store.add_job(
-        account_key=conn.account_key, kind="upload", request={"prompt": name, "fileName": name}
+        account_key=conn.account_key,
+        kind="upload",
+        request={"prompt": name, "fileName": name},
+        summary={"prompt": name},
     )
     store.update_job(
         row_id,

@@ -38,6 +38,14 @@ log = logging.getLogger(__name__)
 IMAGE_BUDGET_BYTES = 6 * 1024 * 1024  # one full image larger than this is not kept
 T = TypeVar("T")
 UNKNOWN = "unknown"
+# The History table's settings (store column: payload key), from the payload sent.
+SUMMARY_KEYS = {
+    "prompt": "prompt",
+    "style": "style",
+    "aspect_ratio": "aspectRatio",
+    "seed": "seed",
+    "model": "model",
+}
 # An "unknown" job's card leads with UNKNOWN_HEADLINE; its row message says what happened since.
 UNKNOWN_HEADLINE = (
     "The app cannot tell whether this picture was made: the server may have made it, "
@@ -166,7 +174,11 @@ class JobRunner:
         with self._lock:
             self._check_room(account_key)
             row_id = self.store.add_job(
-                account_key=account_key, kind=request.kind, request=payload, parent_id=parent_id
+                account_key=account_key,
+                kind=request.kind,
+                request=payload,
+                summary={name: payload.get(key) for name, key in SUMMARY_KEYS.items()},
+                parent_id=parent_id,
             )
             self._start(row_id, account_key, self._run_new, client, request, account_key)
         return row_id

@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 from components import history_view
 from kontextlab import api
 from kontextlab import payloads as p
+from kontextlab.import_rules import IMPORT_RULES
 from kontextlab.jobs import JobRunner, RunnerSettings
 
 HISTORY = "pages/history.py"
@@ -50,7 +51,9 @@ def make_job(env: AppEnv, prompt: str, **fields: object) -> str:
 def earlier_session_job(env: AppEnv, prompt: str) -> str:
     """A job an earlier session sent and lost track of: active in the store, with its jobId."""
     job = client(env).submit(p.CreateRequest(prompt=prompt))
-    rid = env.store.add_job(account_key=env.key, kind="create", request={"prompt": prompt})
+    rid = env.store.add_job(
+        account_key=env.key, kind="create", request={"prompt": prompt}, summary={"prompt": prompt}
+    )
     env.store.update_job(rid, status="active", job_id=job.job_id, progress=10.0)
     return rid
 
@@ -201,7 +204,7 @@ def varied(app_env: AppEnv) -> AppEnv:
     long_ago = (datetime.now(UTC) - timedelta(days=40)).isoformat()
     document = {"jobs": [{"id": "old1", "prompt": "An old red barn", "status": "completed",
                           "kind": "edit", "created_at": long_ago}]}  # fmt: skip
-    app_env.store.import_json(app_env.key, json.dumps(document))
+    app_env.store.import_json(app_env.key, json.dumps(document), IMPORT_RULES)
     return app_env
 
 

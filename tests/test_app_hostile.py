@@ -78,7 +78,9 @@ def planted(env: AppEnv, prompt: str, *, kind: str = "create", parent: str | Non
     request = {"prompt": prompt, "seed": 5}
     if kind == "edit":
         request["referenceAssetId"] = "file-parent"
-    rid = env.store.add_job(account_key=env.key, kind=kind, request=request, parent_id=parent)
+    rid = env.store.add_job(
+        account_key=env.key, kind=kind, request=request, summary=request, parent_id=parent
+    )
     env.store.update_job(
         rid,
         status="completed",

@@ -111,7 +111,10 @@ def test_an_orphaned_active_job_is_followed_by_the_next_page_run(app_env: AppEnv
         timeout=10,
     ).json()
     rid = app_env.store.add_job(
-        account_key=app_env.key, kind="create", request={"prompt": "An orphan", "seed": 3}
+        account_key=app_env.key,
+        kind="create",
+        request={"prompt": "An orphan", "seed": 3},
+        summary={"prompt": "An orphan", "seed": 3},
     )
     app_env.store.update_job(rid, status="active", job_id=answer["jobId"])
     time.sleep(2.1)  # past the runner's sweep interval since this session's first run

@@ -27,7 +27,9 @@ def store(tmp_path: Path) -> HistoryStore:
 
 
 def finished_row(store: HistoryStore, key: str, prompt: str) -> str:
-    rid = store.add_job(account_key=key, kind="create", request={"prompt": prompt})
+    rid = store.add_job(
+        account_key=key, kind="create", request={"prompt": prompt}, summary={"prompt": prompt}
+    )
     store.update_job(rid, status="completed", thumbnail=b"thumb " + prompt.encode())
     return rid
 

@@ -130,7 +130,12 @@ def test_active_rows_without_a_worker_count_for_their_visitor(store: HistoryStor
     """Rows left in flight by an earlier server are on the way too until they end."""
     runner, client = make_runner(store, max_in_flight_per_scope=2), GatedClient()
     for n in range(2):
-        row = store.add_job(account_key=KEY, kind="create", request={"prompt": "left over"})
+        row = store.add_job(
+            account_key=KEY,
+            kind="create",
+            request={"prompt": "left over"},
+            summary={"prompt": "left over"},
+        )
         store.update_job(row, status="active", job_id=f"email:a@b.c:{n}-type:image")
     with pytest.raises(TooManyJobs, match="You already have 2 pictures on the way"):
         send(runner, client)
@@ -140,7 +145,12 @@ def test_active_rows_without_a_worker_count_for_their_visitor(store: HistoryStor
 def test_resume_follows_no_more_jobs_than_the_caps_allow(store: HistoryStore) -> None:
     runner, client = make_runner(store, max_in_flight_per_scope=3), GatedClient()
     for n in range(5):
-        row = store.add_job(account_key=KEY, kind="create", request={"prompt": f"job {n}"})
+        row = store.add_job(
+            account_key=KEY,
+            kind="create",
+            request={"prompt": f"job {n}"},
+            summary={"prompt": f"job {n}"},
+        )
         store.update_job(row, status="active", job_id=f"email:a@b.c:{n}-type:image")
     assert runner.resume(client, KEY, force=True) == 3  # type: ignore[arg-type]
     assert runner.running_count() == 3

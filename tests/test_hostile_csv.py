@@ -32,14 +32,21 @@ def exported(history: HistoryStore) -> list[dict[str, str]]:
     ids=["equals", "plus", "minus", "at", "tab", "return"],
 )
 def test_a_formula_in_a_prompt_is_exported_as_text(history: HistoryStore, prompt: str) -> None:
-    history.add_job(account_key=A, kind="create", request={"prompt": prompt})
+    history.add_job(
+        account_key=A, kind="create", request={"prompt": prompt}, summary={"prompt": prompt}
+    )
     assert exported(history)[0]["prompt"] == "'" + prompt
 
 
 def test_every_text_column_is_defused_and_ordinary_text_is_untouched(
     history: HistoryStore,
 ) -> None:
-    rid = history.add_job(account_key=A, kind="create", request={"prompt": "A calm sea, 16:9"})
+    rid = history.add_job(
+        account_key=A,
+        kind="create",
+        request={"prompt": "A calm sea, 16:9"},
+        summary={"prompt": "A calm sea, 16:9"},
+    )
     history.update_job(
         rid,
         status="failed",
@@ -62,5 +69,7 @@ def test_every_text_column_is_defused_and_ordinary_text_is_untouched(
 
 def test_line_breaks_inside_a_cell_keep_the_rows_apart(history: HistoryStore) -> None:
     for prompt in ("one\rtwo", "three\nfour", "five\r\nsix"):
-        history.add_job(account_key=A, kind="create", request={"prompt": prompt})
+        history.add_job(
+            account_key=A, kind="create", request={"prompt": prompt}, summary={"prompt": prompt}
+        )
     assert [r["prompt"] for r in exported(history)] == ["one\rtwo", "three\nfour", "five\r\nsix"]

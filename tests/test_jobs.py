@@ -211,9 +211,13 @@ def test_invalid_request_records_and_sends_nothing(store: HistoryStore) -> None:
 def test_resume_follows_jobs_with_an_id_and_looks_for_those_without(
     store: HistoryStore,
 ) -> None:
-    with_id = store.add_job(account_key=KEY, kind="create", request={"prompt": "a"})
+    with_id = store.add_job(
+        account_key=KEY, kind="create", request={"prompt": "a"}, summary={"prompt": "a"}
+    )
     store.update_job(with_id, status="active", job_id="j1")
-    without = store.add_job(account_key=KEY, kind="create", request={"prompt": "b"})
+    without = store.add_job(
+        account_key=KEY, kind="create", request={"prompt": "b"}, summary={"prompt": "b"}
+    )
     runner, _ = runner_for(store)
     client = ScriptedClient([{}], [job_json("completed", 100, "http://x/1")])
     assert runner.resume(client, KEY) == 2  # type: ignore[arg-type]
@@ -228,7 +232,12 @@ def test_resume_follows_jobs_with_an_id_and_looks_for_those_without(
 def test_a_row_left_unconfirmed_by_a_restart_is_found_by_its_reply_ref(
     store: HistoryStore,
 ) -> None:
-    rid = store.add_job(account_key=KEY, kind="create", request={"prompt": "b", "seed": 5})
+    rid = store.add_job(
+        account_key=KEY,
+        kind="create",
+        request={"prompt": "b", "seed": 5},
+        summary={"prompt": "b", "seed": 5},
+    )
     runner, _ = runner_for(store)
     client = ScriptedClient(
         [{}],
@@ -490,7 +499,9 @@ def test_a_long_database_outage_leaves_the_job_for_the_next_sweep(store: History
 def test_a_lost_job_is_never_matched_to_a_job_another_scope_follows(store: HistoryStore) -> None:
     # Another visitor of the same shared token already follows JOB, sent with the same
     # replyRef that this visitor typed: it must not be adopted into this visitor's history.
-    theirs = store.add_job(account_key="visitor-b", kind="create", request={"prompt": "b"})
+    theirs = store.add_job(
+        account_key="visitor-b", kind="create", request={"prompt": "b"}, summary={"prompt": "b"}
+    )
     store.update_job(theirs, status="active", job_id=JOB)
     runner, _ = runner_for(store)
     client = ScriptedClient([lost()], scheduled=lambda c: [api.ScheduledJob(JOB, "same-ref")])

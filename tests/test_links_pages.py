@@ -138,6 +138,8 @@ def _record_for_link_status(expires):  # type: ignore[no-untyped-def]
     from kontextlab.history import HistoryStore
 
     store = HistoryStore("sqlite://")
-    rid = store.add_job(account_key="k", kind="create", request={"prompt": "p"})
+    rid = store.add_job(
+        account_key="k", kind="create", request={"prompt": "p"}, summary={"prompt": "p"}
+    )
     store.update_job(rid, status="completed", asset_url="https://x/y", url_expires_at=expires)
     return store.get(rid, "k")
