@@ -47,9 +47,7 @@ def release(conn: Connection, rid: str, owner: str) -> None:
     conn.execute(query.values(lease_owner=None, lease_until=None))
 
 
-def orphans(account_key: str | None, now: datetime) -> sa.Select[Any]:
+def orphans(now: datetime) -> sa.Select[Any]:
     """Rows in flight or lost whose lease is free or expired, oldest first."""
     query = sa.select(jobs).where(jobs.c.status.in_(FOLLOWED_STATES), _lapsed(now))
-    if account_key is not None:
-        query = query.where(jobs.c.account_key == account_key)
     return query.order_by(jobs.c.created_at, jobs.c.id)

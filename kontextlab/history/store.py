@@ -177,7 +177,7 @@ class HistoryStore:
     def orphans(self, account_key: str | None = None) -> builtins.list[JobRecord]:
         """Rows in flight or lost (queued, active, unknown) whose lease is free or expired:
         what no process follows. Oldest first; one account's, or every account's."""
-        return self._records(leases.orphans(account_key, self.clock()))
+        return self._records(leases.orphans(self.clock()), account_key)
 
     # -- full images, within a budget per account key (see budget.py)
 
@@ -212,9 +212,18 @@ class HistoryStore:
         found = self._records(sa.select(jobs).where(condition, jobs.c.account_key == account_key))
         return found[0] if found else None
 
-    def _records(self, query: sa.Select[Any]) -> builtins.list[JobRecord]:
+    def _records(
+        self, query: sa.Select[Any], account_key: str | None = None
+    ) -> builtins.list[JobRecord]:
+        """The rows of a query as records; only those of `account_key` when it is given.
+
+        The pages' frequent look-ups by id or by state check the account here, not in SQL:
+        with it in SQL, SQLite (no statistics) walks the account's index, every row the
+        account has, instead of the index of the ids or states asked for (a few rows)."""
         with self._read() as conn:
-            return [JobRecord.from_row(r) for r in conn.execute(query).mappings()]
+            rows = conn.execute(query).mappings()
+            mine = (r for r in rows if account_key is None or r["account_key"] == account_key)
+            return [JobRecord.from_row(r) for r in mine]
 
     def records(self, account_key: str, ids: Iterable[str]) -> dict[str, JobRecord]:
         """The account's rows among `ids`, by id, in one query (the ids a browser session
@@ -222,8 +231,8 @@ class HistoryStore:
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return {}
-        query = sa.select(jobs).where(jobs.c.id.in_(wanted), jobs.c.account_key == account_key)
-        return {r.id: r for r in self._records(query)}
+        query = sa.select(jobs).where(jobs.c.id.in_(wanted))
+        return {r.id: r for r in self._records(query, account_key)}
 
     def thumbnail(self, rid: str, account_key: str) -> bytes | None:
         return self._blob(blobs.c.thumbnail, rid, account_key)
@@ -312,11 +321,9 @@ class HistoryStore:
         """Queued and active jobs (or those of `statuses`, and of `kinds` when given), oldest
         first: what to resume, and what a progress panel shows."""
         query = sa.select(jobs).where(jobs.c.status.in_(list(statuses)))
-        if account_key is not None:
-            query = query.where(jobs.c.account_key == account_key)
         if kinds is not None:
             query = query.where(jobs.c.kind.in_(list(kinds)))
-        return self._records(query.order_by(jobs.c.created_at, jobs.c.id))
+        return self._records(query.order_by(jobs.c.created_at, jobs.c.id), account_key)
 
     def lineage(self, rid: str, account_key: str) -> builtins.list[JobRecord]:
         """The chain root → … → rid, following parent_id (stops at a missing parent)."""
