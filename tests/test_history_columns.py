@@ -182,6 +182,8 @@ def test_add_job_takes_its_summary_row_id_and_provider(history: HistoryStore) ->
     assert add(history) != add(history)  # without rid: a new id each time
     with pytest.raises(sa.exc.IntegrityError):
         add(history, rid="f" * 32)
+    with pytest.raises(ValueError, match="row id"):
+        add(history, rid="f" * 33)
 
 
 def test_leases_are_not_updatable_fields(history: HistoryStore) -> None:

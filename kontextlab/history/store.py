@@ -27,6 +27,7 @@ from kontextlab.history.schema import (
     BLOB_FIELDS,
     DEFAULT_PROVIDER,
     FLAGGED_BLOBS,
+    ID_LENGTH,
     KINDS,
     SUMMARY_FIELDS,
     UPDATABLE,
@@ -92,6 +93,8 @@ class HistoryStore:
         table shows: prompt, style, aspect_ratio, seed, model (a missing one is None)."""
         if kind not in KINDS:
             raise ValueError(f"Unknown job kind {kind!r}; expected one of {KINDS}.")
+        if rid is not None and not 0 < len(rid) <= ID_LENGTH:
+            raise ValueError(f"A row id is 1 to {ID_LENGTH} characters, not {len(rid)}.")
         now = self.clock()
         row = {
             "id": rid or new_id(),
@@ -119,7 +122,8 @@ class HistoryStore:
             raise TypeError(f"update_job() got unknown fields: {sorted(unknown)}")
         status = changes.get("status")
         if status is not None and status not in ALL_STATES:
-            raise ValueError(f"Unknown status {status!r}; expected one of {ALL_STATES}.")
+            expected = [str(s) for s in ALL_STATES]
+            raise ValueError(f"Unknown status {status!r}; expected one of {expected}.")
         values = self._update_values(changes)
         blob_values = {k: changes[k] for k in BLOB_FIELDS if k in changes}
         for name in FLAGGED_BLOBS:
