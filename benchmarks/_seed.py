@@ -12,6 +12,7 @@ from typing import Any
 from PIL import Image
 
 from kontextlab.history import HistoryStore
+from kontextlab.import_rules import IMPORT_RULES
 from kontextlab.providers.ltx.requests import STYLES
 
 SUBJECTS = (
@@ -120,4 +121,4 @@ def history_export(n: int, *, seed: int = 7, with_thumbnails: bool = True) -> st
 
 def seed_history(store: HistoryStore, account_key: str, n: int, **options: Any) -> int:
     """Fill `store` with `n` realistic jobs for `account_key`. Returns how many were added."""
-    return store.import_json(account_key, history_export(n, **options)).imported
+    return store.import_json(account_key, history_export(n, **options), IMPORT_RULES).imported

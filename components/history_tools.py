@@ -20,6 +20,7 @@ from components.fmt import humanize_delta
 from components.history_table import reset_table
 from kontextlab.history import HistoryStore, ImportResult, JobRecord, NotAnExport
 from kontextlab.images import BadImage, thumbnail
+from kontextlab.import_rules import IMPORT_RULES
 from kontextlab.providers import NotFound, Provider, ProviderError, RemoteItem
 from kontextlab.tasks import Busy, Progress, TaskState
 from kontextlab.untrusted import plain
@@ -232,7 +233,9 @@ def _import(conn: Connection) -> None:
     if upload is None:
         return
     try:
-        result = connection.store().import_json(conn.account_key, upload.getvalue().decode())
+        result = connection.store().import_json(
+            conn.account_key, upload.getvalue().decode(), IMPORT_RULES
+        )
     except UnicodeDecodeError:
         state.notify("That file could not be imported: it is not a text file.", "error")
     except NotAnExport as exc:  # its message is one of the app's own sentences

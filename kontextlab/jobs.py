@@ -184,12 +184,11 @@ class JobRunner(StoreWriter):
     def _resume_one(self, provider: Provider, record: JobRecord) -> bool:
         scope = record.account_key
         # A row another provider made is followed by that provider's connection only.
-        made_by: str = getattr(record, "provider", None) or provider.capabilities.name
+        made_by = record.provider or provider.capabilities.name
         if made_by != provider.capabilities.name:
             return False
         if record.job_id and record.status != UNKNOWN:
-            follow: str | None = getattr(record, "follow", None)
-            args = (provider, record.job_id, scope, follow)
+            args = (provider, record.job_id, scope, record.follow_url)
             self._start(record.id, scope, self._run_existing, *args)
             return True
         if record.status != UNKNOWN:  # recorded, never confirmed: the app stopped meanwhile
@@ -291,7 +290,7 @@ class JobRunner(StoreWriter):
             "progress": job.progress or 0.0,
         }
         if job.follow:  # only a provider that needs more than the job id to follow it
-            changes["follow"] = job.follow
+            changes["follow_url"] = job.follow
         self._save(row_id, **changes)
         self._follow(row_id, provider, job)
 

@@ -21,7 +21,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kontextlab.history import UtcDateTime
+from kontextlab.history.schema import UtcDateTime
 
 # What a browser may send as its visitor id: a random URL-safe token, nothing else.
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")

@@ -22,6 +22,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from components import history_table, history_tools
+from kontextlab.import_rules import IMPORT_RULES
 from kontextlab.jobs import JobRunner, RunnerSettings
 from kontextlab.providers import ltx
 from kontextlab.providers.ltx import requests as p
@@ -208,7 +209,7 @@ def varied(app_env: AppEnv) -> AppEnv:
     long_ago = (datetime.now(UTC) - timedelta(days=40)).isoformat()
     document = {"jobs": [{"id": "old1", "prompt": "An old red barn", "status": "completed",
                           "kind": "edit", "created_at": long_ago}]}  # fmt: skip
-    app_env.store.import_json(app_env.key, json.dumps(document))
+    app_env.store.import_json(app_env.key, json.dumps(document), IMPORT_RULES)
     return app_env
 
 

@@ -16,7 +16,6 @@ from typing import ClassVar
 import pytest
 from apptest_support import WAIT_FLOOR_SECONDS, AppEnv, app_env, texts, wait_until  # noqa: F401
 from PIL import Image
-from seam_support import summary_of
 from streamlit.testing.v1 import AppTest
 from test_hostile_text import scan, shown
 
@@ -80,11 +79,7 @@ def planted(env: AppEnv, prompt: str, *, kind: str = "create", parent: str | Non
     if kind == "edit":
         request["referenceAssetId"] = "file-parent"
     rid = env.store.add_job(
-        account_key=env.key,
-        kind=kind,
-        request=request,
-        summary=summary_of(request),
-        parent_id=parent,
+        account_key=env.key, kind=kind, request=request, summary=request, parent_id=parent
     )
     env.store.update_job(
         rid,

@@ -8,7 +8,6 @@ import time
 import pytest
 import requests
 from apptest_support import AppEnv, app_env, texts  # noqa: F401
-from seam_support import summary_of
 
 from kontextlab.jobs import LOST_ANSWER_MESSAGE, UNKNOWN_HEADLINE
 
@@ -115,7 +114,7 @@ def test_an_orphaned_active_job_is_followed_by_the_next_page_run(app_env: AppEnv
         account_key=app_env.key,
         kind="create",
         request={"prompt": "An orphan", "seed": 3},
-        summary=summary_of({"prompt": "An orphan", "seed": 3}),
+        summary={"prompt": "An orphan", "seed": 3},
     )
     app_env.store.update_job(rid, status="active", job_id=answer["jobId"])
     time.sleep(2.1)  # past the runner's sweep interval since this session's first run

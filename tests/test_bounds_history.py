@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from apptest_support import AppEnv, app_env  # noqa: F401
 from PIL import Image
-from seam_support import prepared, seam, summary_of
+from seam_support import prepared, seam
 
 from kontextlab.config import MB, load_settings
 from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore
@@ -29,10 +29,7 @@ def store(tmp_path: Path) -> HistoryStore:
 
 def finished_row(store: HistoryStore, key: str, prompt: str) -> str:
     rid = store.add_job(
-        account_key=key,
-        kind="create",
-        request={"prompt": prompt},
-        summary=summary_of({"prompt": prompt}),
+        account_key=key, kind="create", request={"prompt": prompt}, summary={"prompt": prompt}
     )
     store.update_job(rid, status="completed", thumbnail=b"thumb " + prompt.encode())
     return rid

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from seam_support import prepared, seam, summary_of
+from seam_support import prepared, seam
 
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import (
@@ -137,7 +137,7 @@ def test_active_rows_without_a_worker_count_for_their_visitor(store: HistoryStor
             account_key=KEY,
             kind="create",
             request={"prompt": "left over"},
-            summary=summary_of({"prompt": "left over"}),
+            summary={"prompt": "left over"},
         )
         store.update_job(row, status="active", job_id=f"email:a@b.c:{n}-type:image")
     with pytest.raises(TooManyJobs, match="You already have 2 pictures on the way"):
@@ -152,7 +152,7 @@ def test_resume_follows_no_more_jobs_than_the_caps_allow(store: HistoryStore) ->
             account_key=KEY,
             kind="create",
             request={"prompt": f"job {n}"},
-            summary=summary_of({"prompt": f"job {n}"}),
+            summary={"prompt": f"job {n}"},
         )
         store.update_job(row, status="active", job_id=f"email:a@b.c:{n}-type:image")
     assert runner.resume(seam(client), KEY, force=True) == 3

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from seam_support import summary_of
 
 from kontextlab.accounts import DEFAULT_SECRET, SECRET_ENV, account_key
 from kontextlab.history import (
@@ -45,10 +44,15 @@ def create(prompt: str = "A red fox in snow", **extra: object) -> dict[str, obje
     return {"prompt": prompt, "aspectRatio": "16:9", **extra}
 
 
+def summary(payload: dict[str, object]) -> dict[str, object]:
+    """The settings the History table shows, from a create payload (as the runner sends it)."""
+    keys = {"prompt": "prompt", "style": "style", "aspect_ratio": "aspectRatio", "seed": "seed"}
+    return {name: payload.get(key) for name, key in {**keys, "model": "model"}.items()}
+
+
 def add(store: HistoryStore, key: str = A, kind: str = "create", **payload: object) -> str:
-    return store.add_job(
-        account_key=key, kind=kind, request=create(**payload), summary=summary_of(create(**payload))
-    )  # type: ignore[arg-type]
+    request = create(**payload)
+    return store.add_job(account_key=key, kind=kind, request=request, summary=summary(request))
 
 
 def finish(store: HistoryStore, rid: str, job_id: str, **changes: object) -> None:
@@ -75,14 +79,8 @@ def test_account_key_is_a_keyed_hash_that_hides_the_token(monkeypatch: pytest.Mo
 
 
 def test_add_job_records_a_queued_job_with_its_settings(history: HistoryStore) -> None:
-    rid = history.add_job(
-        account_key=A,
-        kind="create",
-        request=create("A red fox", style="anime", seed=42, model="flux", aspectRatio="1:1"),
-        summary=summary_of(
-            create("A red fox", style="anime", seed=42, model="flux", aspectRatio="1:1")
-        ),
-    )
+    request = create("A red fox", style="anime", seed=42, model="flux", aspectRatio="1:1")
+    rid = history.add_job(account_key=A, kind="create", request=request, summary=summary(request))
     record = history.get(rid, A)
     assert isinstance(record, JobRecord)
     assert (record.status, record.kind, record.prompt, record.style) == (
@@ -173,7 +171,7 @@ def test_tokens_never_reach_the_database_file(tmp_path: Path) -> None:
         account_key=key,
         kind="create",
         request={"prompt": "a cat", "token": token},
-        summary=summary_of({"prompt": "a cat", "token": token}),
+        summary={"prompt": "a cat"},
     )
     history.update_job(rid, status="completed", job_id="J", thumbnail=b"x")
     assert "token" not in history.get(rid, key).request  # type: ignore[union-attr]
@@ -225,18 +223,11 @@ def mixed(open_history: Callable[..., HistoryStore]) -> HistoryStore:
     ]
     for kind, status, style, prompt in plan:
         payload = create(prompt, **({"style": style} if style else {}))
-        rid = history.add_job(
-            account_key=A, kind=kind, request=payload, summary=summary_of(payload)
-        )  # type: ignore[arg-type]
+        rid = history.add_job(account_key=A, kind=kind, request=payload, summary=summary(payload))
         if status != "queued":
             history.update_job(rid, status=status)
         clock.advance(hours=1)
-    history.add_job(
-        account_key=B,
-        kind="create",
-        request=create("red fox of someone else"),
-        summary=summary_of(create("red fox of someone else")),
-    )
+    add(history, B, prompt="red fox of someone else")
     return history
 
 
@@ -324,20 +315,13 @@ def test_in_flight_lists_queued_and_active_jobs(mixed: HistoryStore) -> None:
 def test_lineage_follows_parents_and_upscales_inherit_the_prompt(history: HistoryStore) -> None:
     root = add(history, prompt="a lighthouse", style="vintage", seed=5)
     finish(history, root, "J1", file_id="f1", thumbnail=b"t1")
+    storm = create("add a storm")
     edit = history.add_job(
-        account_key=A,
-        kind="edit",
-        request=create("add a storm"),
-        summary=summary_of(create("add a storm")),
-        parent_id=root,
+        account_key=A, kind="edit", request=storm, summary=summary(storm), parent_id=root
     )
     finish(history, edit, "J2", file_id="f2")
     upscale = history.add_job(
-        account_key=A,
-        kind="upscale",
-        request={"jobId": "J2"},
-        summary=summary_of({"jobId": "J2"}),
-        parent_id=edit,
+        account_key=A, kind="upscale", request={"jobId": "J2"}, summary={}, parent_id=edit
     )
     chain = history.lineage(upscale, A)
     assert [r.id for r in chain] == [root, edit, upscale]
@@ -394,8 +378,8 @@ import sys
 from kontextlab.history import HistoryStore
 store = HistoryStore(sys.argv[1])
 for n in range(40):
-    body = {"prompt": f"p{n}"}
-    rid = store.add_job(account_key=sys.argv[2], kind="create", request=body, summary=body)
+    request = {"prompt": f"p{n}"}
+    rid = store.add_job(account_key=sys.argv[2], kind="create", request=request, summary=request)
     store.update_job(rid, status="completed", job_id=f"{sys.argv[2]}-{n}", thumbnail=b"t" * 500)
 """
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from seam_support import summary_of
 
 from kontextlab.history import HistoryStore, ImportResult, NotAnExport
+from kontextlab.import_rules import IMPORT_RULES
 from kontextlab.providers.ltx import AssetItem
 
 pytest_plugins = ["tests.pgfixture"]
@@ -46,7 +46,7 @@ def completed(store: HistoryStore, key: str, prompt: str, job_id: str, **changes
         account_key=key,
         kind="create",
         request={"prompt": prompt, "seed": 7},
-        summary=summary_of({"prompt": prompt, "seed": 7}),
+        summary={"prompt": prompt, "seed": 7},
     )
     store.update_job(rid, status="active", job_id=job_id)
     store.update_job(rid, status="completed", asset_url=f"https://cdn.test/{job_id}", **changes)
@@ -92,7 +92,7 @@ def test_a_synced_placeholder_gives_way_to_the_runners_row(history: HistoryStore
         account_key=A,
         kind="create",
         request={"prompt": "a lighthouse"},
-        summary=summary_of({"prompt": "a lighthouse"}),
+        summary={"prompt": "a lighthouse"},
     )
     assert history.merge_remote(A, [item("J9", "https://cdn.test/J9", T0)]) == 1
     history.update_job(rid, status="active", job_id="J9")
@@ -124,10 +124,7 @@ def test_expiring_lists_links_to_refresh_soonest_first_within_a_bound(
     completed(history, A, "fresh", "J5", url_expires_at=T0 + timedelta(days=1))
     completed(history, B, "theirs", "J6", url_expires_at=T0)
     failed = history.add_job(
-        account_key=A,
-        kind="create",
-        request={"prompt": "failed"},
-        summary=summary_of({"prompt": "failed"}),
+        account_key=A, kind="create", request={"prompt": "failed"}, summary={"prompt": "failed"}
     )
     history.update_job(failed, status="failed", job_id="J7")
     due = history.expiring(A, timedelta(hours=1), limit=10)
@@ -165,7 +162,7 @@ def sample(history: HistoryStore) -> dict[str, str]:
         account_key=A,
         kind="edit",
         request={"prompt": "add snow", "referenceAssetId": "F1"},
-        summary=summary_of({"prompt": "add snow", "referenceAssetId": "F1"}),
+        summary={"prompt": "add snow"},
         parent_id=root,
     )
     history.update_job(edit, status="failed", message="The job failed.", error_kind="Job")
@@ -173,7 +170,7 @@ def sample(history: HistoryStore) -> dict[str, str]:
         account_key=A,
         kind="create",
         request={"prompt": "never sent"},
-        summary=summary_of({"prompt": "never sent"}),
+        summary={"prompt": "never sent"},
     )
     return {"root": root, "edit": edit, "queued": queued}
 
@@ -182,8 +179,8 @@ def test_export_json_round_trips_into_another_store(history: HistoryStore, tmp_p
     ids = sample(history)
     text = history.export_json(A)
     other = HistoryStore(f"sqlite:///{tmp_path / 'other.sqlite3'}")
-    assert other.import_json(B, text) == ImportResult(imported=3)
-    assert other.import_json(B, text) == ImportResult(imported=0, already=3)
+    assert other.import_json(B, text, IMPORT_RULES) == ImportResult(imported=3)
+    assert other.import_json(B, text, IMPORT_RULES) == ImportResult(imported=0, already=3)
     before = {r.id: r for r in history.list(A)}
     after = {r.id: r for r in other.list(B)}
     assert set(after) == set(before)
@@ -213,9 +210,9 @@ def test_export_json_round_trips_into_another_store(history: HistoryStore, tmp_p
 def test_import_into_the_same_database_adds_no_duplicates(history: HistoryStore) -> None:
     ids = sample(history)
     text = history.export_json(A)
-    assert history.import_json(A, text).imported == 0
-    assert history.import_json(B, text).imported == 3
-    assert history.import_json(B, text).imported == 0
+    assert history.import_json(A, text, IMPORT_RULES).imported == 0
+    assert history.import_json(B, text, IMPORT_RULES).imported == 3
+    assert history.import_json(B, text, IMPORT_RULES).imported == 0
     assert history.count(A) == 3 and history.count(B) == 3
     imported = {r.prompt: r for r in history.list(B)}
     edit = imported["add snow"]
@@ -226,8 +223,8 @@ def test_import_into_the_same_database_adds_no_duplicates(history: HistoryStore)
 def test_import_merges_by_job_id(history: HistoryStore) -> None:
     completed(history, A, "already here", "J1")
     document = {"jobs": [{"id": "x" * 32, "job_id": "J1", "prompt": "dup", "status": "completed"}]}
-    assert history.import_json(A, json.dumps(document)).imported == 0
-    assert history.import_json(A, json.dumps(document["jobs"])).imported == 0
+    assert history.import_json(A, json.dumps(document), IMPORT_RULES).imported == 0
+    assert history.import_json(A, json.dumps(document["jobs"]), IMPORT_RULES).imported == 0
     assert [r.prompt for r in history.list(A)] == ["already here"]
 
 
@@ -237,7 +234,9 @@ def test_import_of_a_filtered_export_and_odd_records(history: HistoryStore) -> N
     records = json.loads(text)["jobs"]
     assert [r["prompt"] for r in records] == ["add snow"] and records[0]["thumbnail"] is None
     odd = [{"prompt": "no id, no kind", "status": "weird", "created_at": "yesterday"}, 5, None]
-    assert history.import_json(B, json.dumps(odd)) == ImportResult(imported=1, skipped=2)
+    assert history.import_json(B, json.dumps(odd), IMPORT_RULES) == ImportResult(
+        imported=1, skipped=2
+    )
     record = history.list(B)[0]
     assert (record.kind, record.status, record.prompt) == ("create", "failed", "no id, no kind")
 
@@ -245,7 +244,7 @@ def test_import_of_a_filtered_export_and_odd_records(history: HistoryStore) -> N
 @pytest.mark.parametrize("text", ["not json", '{"hello": 1}', "42"])
 def test_import_rejects_what_is_not_an_export(history: HistoryStore, text: str) -> None:
     with pytest.raises(NotAnExport):
-        history.import_json(A, text)
+        history.import_json(A, text, IMPORT_RULES)
     assert history.count(A) == 0
 
 

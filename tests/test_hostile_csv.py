@@ -7,7 +7,6 @@ import csv
 import io
 
 import pytest
-from seam_support import summary_of
 
 from kontextlab.history import HistoryStore
 
@@ -34,10 +33,7 @@ def exported(history: HistoryStore) -> list[dict[str, str]]:
 )
 def test_a_formula_in_a_prompt_is_exported_as_text(history: HistoryStore, prompt: str) -> None:
     history.add_job(
-        account_key=A,
-        kind="create",
-        request={"prompt": prompt},
-        summary=summary_of({"prompt": prompt}),
+        account_key=A, kind="create", request={"prompt": prompt}, summary={"prompt": prompt}
     )
     assert exported(history)[0]["prompt"] == "'" + prompt
 
@@ -49,7 +45,7 @@ def test_every_text_column_is_defused_and_ordinary_text_is_untouched(
         account_key=A,
         kind="create",
         request={"prompt": "A calm sea, 16:9"},
-        summary=summary_of({"prompt": "A calm sea, 16:9"}),
+        summary={"prompt": "A calm sea, 16:9"},
     )
     history.update_job(
         rid,
@@ -74,9 +70,6 @@ def test_every_text_column_is_defused_and_ordinary_text_is_untouched(
 def test_line_breaks_inside_a_cell_keep_the_rows_apart(history: HistoryStore) -> None:
     for prompt in ("one\rtwo", "three\nfour", "five\r\nsix"):
         history.add_job(
-            account_key=A,
-            kind="create",
-            request={"prompt": prompt},
-            summary=summary_of({"prompt": prompt}),
+            account_key=A, kind="create", request={"prompt": prompt}, summary={"prompt": prompt}
         )
     assert [r["prompt"] for r in exported(history)] == ["one\rtwo", "three\nfour", "five\r\nsix"]

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from seam_support import summary_of
 
 from kontextlab.history import (
     IMPORTED_RUNNING,
@@ -22,6 +21,7 @@ from kontextlab.history import (
     ImportResult,
     NotAnExport,
 )
+from kontextlab.import_rules import IMPORT_RULES
 from kontextlab.providers.ltx import requests as p
 
 pytest_plugins = ["tests.pgfixture"]
@@ -57,7 +57,9 @@ def record(**fields: Any) -> dict[str, Any]:
 
 
 def load(history: HistoryStore, *records: Any) -> ImportResult:
-    return history.import_json(A, json.dumps({"format": "kontextlab-history", "jobs": records}))
+    return history.import_json(
+        A, json.dumps({"format": "kontextlab-history", "jobs": records}), IMPORT_RULES
+    )
 
 
 def only(history: HistoryStore):
@@ -132,7 +134,7 @@ def test_a_synced_job_without_a_request_is_kept(history: HistoryStore) -> None:
 def test_what_is_not_an_export_is_refused_whole(history: HistoryStore) -> None:
     for text in ("[" * 100_000, '"jobs"', "{}"):
         with pytest.raises(NotAnExport):
-            history.import_json(A, text)
+            history.import_json(A, text, IMPORT_RULES)
 
 
 # ---------------------------------------------------------------- what is dropped or changed
@@ -215,7 +217,7 @@ def test_dates_in_the_future_become_now_and_never_pin_a_record_on_top(
         account_key=A,
         kind="create",
         request={"prompt": "made today"},
-        summary=summary_of({"prompt": "made today"}),
+        summary={"prompt": "made today"},
     )
     assert history.list(A, limit=1)[0].id == later
 
@@ -291,5 +293,7 @@ def test_the_same_file_twice_counts_the_second_copy_as_already_here(
     history: HistoryStore,
 ) -> None:
     text = json.dumps([record(), 7])
-    assert history.import_json(A, text) == ImportResult(imported=1, skipped=1)
-    assert history.import_json(A, text) == ImportResult(imported=0, already=1, skipped=1)
+    assert history.import_json(A, text, IMPORT_RULES) == ImportResult(imported=1, skipped=1)
+    assert history.import_json(A, text, IMPORT_RULES) == ImportResult(
+        imported=0, already=1, skipped=1
+    )

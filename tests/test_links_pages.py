@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from apptest_support import AppEnv, app_env, texts  # noqa: F401
-from seam_support import prepared, seam, summary_of
+from seam_support import prepared, seam
 from streamlit.testing.v1 import AppTest
 
 from kontextlab.jobs import JobRunner, RunnerSettings
@@ -142,7 +142,7 @@ def _record_for_link_status(expires):  # type: ignore[no-untyped-def]
 
     store = HistoryStore("sqlite://")
     rid = store.add_job(
-        account_key="k", kind="create", request={"prompt": "p"}, summary=summary_of({"prompt": "p"})
+        account_key="k", kind="create", request={"prompt": "p"}, summary={"prompt": "p"}
     )
     store.update_job(rid, status="completed", asset_url="https://x/y", url_expires_at=expires)
     return store.get(rid, "k")

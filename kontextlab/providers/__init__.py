@@ -42,7 +42,7 @@ from kontextlab.providers.errors import (
     WrongAddress,
 )
 from kontextlab.providers.http import DOWNLOAD_LIMIT
-from kontextlab.providers.registry import capabilities, rules
+from kontextlab.providers.registry import capabilities, names, rules
 
 __all__ = [
     "DOWNLOAD_LIMIT",
@@ -80,5 +80,6 @@ __all__ = [
     "WrongAddress",
     "capabilities",
     "draw_seed",
+    "names",
     "rules",
 ]
