@@ -22,7 +22,7 @@ from kontextlab.history import (
     normalize_url,
 )
 from kontextlab.history.engine import add_missing_columns
-from kontextlab.import_rules import IMPORT_RULES, LTX
+from kontextlab.import_rules import IMPORT_RULES
 from kontextlab.vocabulary import JobState
 
 pytest_plugins = ["tests.pgfixture"]
@@ -253,7 +253,7 @@ def test_an_import_is_vetted_by_the_rules_of_each_records_provider(history: Hist
         record(provider="nobody"),
         record(aspect_ratio="4:3", seed=99),  # no provider: the first one's (ltx) rules
     ]
-    result = history.import_json(A, json.dumps(records), {"ltx": LTX, "bfl": other})
+    result = history.import_json(A, json.dumps(records), {"ltx": IMPORT_RULES["ltx"], "bfl": other})
     assert result == ImportResult(imported=2, skipped=2)
     by_provider = {r.provider: r for r in history.list(A)}
     bfl, ltx = by_provider["bfl"], by_provider["ltx"]
