@@ -148,16 +148,8 @@ def follow_goto() -> None:
 
 
 def records_by_id(store: HistoryStore, account_key: str, ids: list[str]) -> dict[str, JobRecord]:
-    """Rows of `ids` in this scope, in one scoped query (`HistoryStore.records`; a store
-    without it is asked row by row)."""
-    if not ids:
-        return {}
-    many: Any = getattr(store, "records", None)
-    if many is not None:
-        found: dict[str, JobRecord] = many(account_key, ids)
-        return found
-    rows = (store.get(i, account_key) for i in ids)
-    return {r.id: r for r in rows if r is not None}
+    """Rows of `ids` in this scope, in one scoped query."""
+    return store.records(account_key, ids) if ids else {}
 
 
 def seed_followed(conn: Connection) -> None:

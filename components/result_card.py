@@ -35,12 +35,12 @@ def link_status(record: JobRecord, now: datetime | None = None) -> str:
 
 
 def display_copy(store: HistoryStore, record: JobRecord, large: bool) -> bytes | None:
-    """The picture a card shows: the store's display-sized preview (`HistoryStore.preview`);
-    a store without one gives the full image for the big card, its thumbnail for the others
-    (the thumbnail too when the image cannot be shown)."""
-    preview = getattr(store, "preview", None)
-    if preview is not None and large:
-        small: bytes | None = preview(record.id, record.account_key)
+    """The picture a card shows: the display-sized preview the runner kept for the big card
+    (a row without one, e.g. synced or imported, shows its full image), its thumbnail for the
+    others (the thumbnail too when neither can be shown). The full image is read only for
+    download or zoom, or when there is no preview."""
+    if large:
+        small = store.preview(record.id, record.account_key)
         if small and safe.can_show(small):
             return small
     full = store.image(record.id, record.account_key) if large else None

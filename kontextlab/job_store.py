@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from kontextlab.history import HistoryStore
-from kontextlab.images import BadImage, thumbnail
+from kontextlab.images import BadImage, display_copy, thumbnail
 from kontextlab.job_words import RunnerSettings, StoreUnavailable
 from kontextlab.providers import Picture, Provider, ProviderError
 from kontextlab.vocabulary import JobState
@@ -26,6 +26,10 @@ IMAGE_BUDGET_BYTES = 6 * 1024 * 1024  # one full image larger than this is not k
 T = TypeVar("T")
 # Database errors that pass (a restart, a lock, a dropped connection): worth waiting out.
 STORE_TROUBLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+
+
+class LeaseLost(Exception):
+    """Another process follows this row now: this worker stops without writing."""
 
 
 class StoreWriter:
@@ -50,10 +54,14 @@ class StoreWriter:
         budget = self.settings.image_budget_bytes
         return self._patiently(row_id, lambda: self.store.keep_image(row_id, image, budget))
 
+    def _check_lease(self, row_id: str) -> None:
+        """Raise LeaseLost when this worker may no longer write the row (see JobRunner)."""
+
     def _patiently(self, row_id: str, write: Callable[[], T]) -> T:
         """Run a database write, waiting out a database that is briefly unavailable."""
         waited, attempt = 0.0, 0
         while True:
+            self._check_lease(row_id)
             try:
                 return write()
             except STORE_TROUBLE as exc:
@@ -74,11 +82,13 @@ class StoreWriter:
         )
 
     def _pictures(self, provider: Provider, picture: Picture) -> dict[str, Any]:
-        """A thumbnail (and the full image, when not too large for one copy) to keep, so
-        history outlives the URL; the full image is kept within the visitor's budget."""
+        """A thumbnail, a display-sized copy for the result card (and the full image, when
+        not too large for one copy) to keep, so history outlives the URL; the full image is
+        kept within the visitor's budget."""
         try:
             data, content_type = provider.download(picture.url or "")
             thumb, width, height = thumbnail(data)
+            preview = display_copy(data)
         except ProviderError:
             return {"message": "The image is ready, but the app could not save a copy of it."}
         except BadImage:  # not a picture, broken, or too many pixels to decode safely
@@ -87,6 +97,7 @@ class StoreWriter:
         mime = picture.mime_type or content_type.split(";")[0] or None
         return {
             "thumbnail": thumb,
+            "preview": preview,
             "image": image,
             "width": width,
             "height": height,

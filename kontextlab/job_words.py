@@ -77,6 +77,10 @@ class RunnerSettings:
     max_in_flight_per_scope: int = 4  # jobs on the way for one visitor (account key)
     max_in_flight: int = 32  # workers in this server process, for every visitor together
     image_budget_bytes: int = int(DEFAULT_IMAGE_BUDGET_MB * MB)  # full images per visitor
+    # A process follows a row only while it holds the row's lease; it renews its leases
+    # every third of this, so another process takes a row over this long after its
+    # follower stopped (crashed, or lost its database).
+    lease_seconds: float = 60.0
 
 
 MISSING_REFERENCE = (

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore, JobRecord
-from kontextlab.job_store import StoreWriter
+from kontextlab.job_leases import LeaseKeeper
+from kontextlab.job_store import LeaseLost
 from kontextlab.job_words import (
     BUSY_PROCESS_MESSAGE,
     CHECK_FAILED_MESSAGE,
@@ -72,7 +73,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class JobRunner(StoreWriter):
+class JobRunner(LeaseKeeper):
     """One per server process. Thread-safe; every job's state lives in the store."""
 
     def __init__(
@@ -82,13 +83,9 @@ class JobRunner(StoreWriter):
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(store, settings, sleep)
-        self._threads: dict[str, threading.Thread] = {}
         self._scopes: dict[str, str] = {}  # row id → account key, for every started worker
         self._swept: dict[str, float] = {}  # account key → last resume sweep (monotonic)
         self._searched: dict[str, float] = {}  # row id → last search for a lost job
-        # Re-entrant: submit and resume hold it across "record or look up, then start", so
-        # a resume in another session never sees a just-recorded job as abandoned.
-        self._lock = threading.RLock()
 
     # -- public
 
@@ -122,6 +119,7 @@ class JobRunner(StoreWriter):
                 parent_id=parent_id,
                 rid=row_id,
             )
+            self._claim(row_id)  # a row nobody else has seen yet: always ours
             self._start(row_id, account_key, self._run_new, provider, sent, account_key)
         return row_id
 
@@ -187,6 +185,10 @@ class JobRunner(StoreWriter):
         made_by = record.provider or provider.capabilities.name
         if made_by != provider.capabilities.name:
             return False
+        if record.status == UNKNOWN and not self._search_due(record):
+            return False
+        if not self._claim(record.id):  # another app process follows it
+            return False
         if record.job_id and record.status != UNKNOWN:
             args = (provider, record.job_id, scope, record.follow_url)
             self._start(record.id, scope, self._run_existing, *args)
@@ -196,8 +198,6 @@ class JobRunner(StoreWriter):
             self.store.update_job(
                 record.id, status=UNKNOWN, message=RESTART_MESSAGE, error_kind=UNKNOWN
             )
-        elif not self._search_due(record):
-            return False
         self._start(record.id, scope, self._run_search, provider, scope)
         return True
 
@@ -216,6 +216,8 @@ class JobRunner(StoreWriter):
                 return False
             if not self._room_to_follow(account_key):
                 raise TooManyJobs(busy_scope_message(len(self._live_rows(account_key))))
+            if not self._claim(row_id):  # another app process is following or looking
+                return False
             self._start(row_id, account_key, self._run_search, provider, account_key)
             return True
 
@@ -245,6 +247,7 @@ class JobRunner(StoreWriter):
             self._threads[row_id] = thread
             self._scopes[row_id] = scope
         thread.start()
+        self._ensure_heartbeat()
 
     def _guard(self, row_id: str, target: Callable[..., None], *args: Any) -> None:
         try:
@@ -252,7 +255,7 @@ class JobRunner(StoreWriter):
                 target(row_id, *args)
             except ProviderError as exc:
                 self._fail(row_id, exc.user_message, type(exc).__name__)
-            except StoreUnavailable:
+            except (StoreUnavailable, LeaseLost):
                 raise
             except Exception:  # a bug must still end the job visibly, never silently
                 log.exception("job %s crashed", row_id)
@@ -264,10 +267,15 @@ class JobRunner(StoreWriter):
         except StoreUnavailable:
             # The row keeps its last state; the next resume sweep follows it again.
             log.warning("job %s: history database unavailable; left for the next sweep", row_id)
+        except LeaseLost:
+            log.info("job %s: followed by another process now; this worker stops", row_id)
         finally:
             with self._lock:
                 self._threads.pop(row_id, None)
                 self._scopes.pop(row_id, None)
+                ours = not self._halted.is_set() and row_id not in self._lost
+            if ours:
+                self._release(row_id)
 
     def _run_new(
         self, row_id: str, provider: Provider, prepared: PreparedRequest, account_key: str
