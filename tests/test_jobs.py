@@ -303,7 +303,7 @@ def test_a_crash_inside_the_runner_still_ends_the_job(
 ) -> None:
     boom: Callable[..., Any] = lambda *a, **k: (_ for _ in ()).throw(RuntimeError("bug"))  # noqa: E731
     client = ScriptedClient([{"jobId": "j1"}], [job_json("completed", 100, "http://x/1")])
-    monkeypatch.setattr("kontextlab.job_store.thumbnail", boom)
+    monkeypatch.setattr("kontextlab.jobs.writer.thumbnail", boom)
     record = run(store, client)
     assert record.status == "failed" and "inside the app" in record.message
 
@@ -589,7 +589,7 @@ def test_a_provider_that_cannot_look_for_lost_jobs_leaves_them_unknown(
 def test_the_runner_knows_no_wire_format() -> None:
     root = Path(__file__).parent.parent / "kontextlab"
     states = {"queued", "active", "completed", "failed", "unknown"}
-    for name in ("jobs.py", "job_store.py", "job_words.py"):
+    for name in ("jobs/runner.py", "jobs/writer.py", "jobs/words.py", "jobs/leases.py"):
         tree = ast.parse((root / name).read_text())
         docs = {
             id(node.body[0].value)

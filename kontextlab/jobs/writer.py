@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from kontextlab.history import HistoryStore
 from kontextlab.images import BadImage, display_copy, thumbnail
-from kontextlab.job_words import RunnerSettings, StoreUnavailable
+from kontextlab.jobs.words import RunnerSettings, StoreUnavailable
 from kontextlab.providers import Picture, Provider, ProviderError
 from kontextlab.vocabulary import JobState
 

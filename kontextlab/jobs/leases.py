@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 
 from kontextlab.history import HistoryStore
-from kontextlab.job_store import STORE_TROUBLE, LeaseLost, StoreWriter
-from kontextlab.job_words import RunnerSettings
+from kontextlab.jobs.words import RunnerSettings
+from kontextlab.jobs.writer import STORE_TROUBLE, LeaseLost, StoreWriter
 
 log = logging.getLogger(__name__)
 

@@ -17,18 +17,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore, JobRecord
-from kontextlab.job_leases import LeaseKeeper
-from kontextlab.job_store import LeaseLost
-from kontextlab.job_words import (
+from kontextlab.jobs.leases import LeaseKeeper
+from kontextlab.jobs.words import (
     BUSY_PROCESS_MESSAGE,
     CHECK_FAILED_MESSAGE,
     LOST_ANSWER_MESSAGE,
-    MISSING_REFERENCE,
     NO_SEARCH_MESSAGE,
     NOT_FOUND_MESSAGE,
     RESTART_MESSAGE,
     UNKNOWN,
-    UNKNOWN_HEADLINE,
     UPSCALE_OF_UPSCALE,
     RunnerSettings,
     StoreUnavailable,
@@ -36,6 +33,7 @@ from kontextlab.job_words import (
     busy_scope_message,
     failure_message,
 )
+from kontextlab.jobs.writer import LeaseLost
 from kontextlab.providers import (
     Busy,
     FieldError,
@@ -50,25 +48,6 @@ from kontextlab.providers import (
     TryLater,
 )
 from kontextlab.vocabulary import ACTIVE_STATES, JobState
-
-__all__ = [
-    "BUSY_PROCESS_MESSAGE",
-    "CHECK_FAILED_MESSAGE",
-    "LOST_ANSWER_MESSAGE",
-    "MISSING_REFERENCE",
-    "NOT_FOUND_MESSAGE",
-    "NO_SEARCH_MESSAGE",
-    "RESTART_MESSAGE",
-    "UNKNOWN",
-    "UNKNOWN_HEADLINE",
-    "UPSCALE_OF_UPSCALE",
-    "JobRunner",
-    "RunnerSettings",
-    "StoreUnavailable",
-    "TooManyJobs",
-    "busy_scope_message",
-    "failure_message",
-]
 
 log = logging.getLogger(__name__)
 
