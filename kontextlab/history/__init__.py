@@ -28,7 +28,6 @@ from kontextlab.history.schema import (
     jobs,
 )
 from kontextlab.history.store import HistoryStore
-from kontextlab.history.sync import RemoteAsset, RemoteItem
 from kontextlab.history.transfer import (
     EXPORT_FORMAT,
     IMPORTED_RUNNING,
@@ -37,6 +36,7 @@ from kontextlab.history.transfer import (
     ImportRules,
     NotAnExport,
 )
+from kontextlab.providers.base import RemoteAsset, RemoteItem
 
 __all__ = [
     "ACTIVE_STATUSES",

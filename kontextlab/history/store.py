@@ -39,8 +39,8 @@ from kontextlab.history.schema import (
     new_id,
     now_utc,
 )
-from kontextlab.history.sync import RemoteItem
 from kontextlab.history.transfer import ImportResult, ImportRules
+from kontextlab.providers.base import RemoteItem
 from kontextlab.vocabulary import ACTIVE_STATES, ALL_STATES, FINAL_STATES, JobState, as_int
 
 

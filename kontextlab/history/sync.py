@@ -7,9 +7,9 @@ link. Items are anything shaped like `RemoteItem`: the store knows no provider's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,35 +17,11 @@ from sqlalchemy.engine import Connection
 
 from kontextlab.history.queries import known_job_ids
 from kontextlab.history.schema import as_datetime, blank_row, jobs
+from kontextlab.providers.base import RemoteItem
 from kontextlab.vocabulary import JobState
 
 # Where an item's raw listing may say when it was made, most likely first.
 CREATED_KEYS = ("createdAt", "created_at", "createdDate", "created")
-
-
-class RemoteAsset(Protocol):
-    """A signed link to a picture and what it points at."""
-
-    @property
-    def asset_url(self) -> str | None: ...
-    @property
-    def expires_at(self) -> datetime | None: ...
-    @property
-    def file_id(self) -> str | None: ...
-    @property
-    def mime_type(self) -> str | None: ...
-
-
-class RemoteItem(Protocol):
-    """One entry of the account's picture list: the job that made it, its link, and the
-    listing as the provider sent it (read only for a creation time)."""
-
-    @property
-    def job_id(self) -> str | None: ...
-    @property
-    def asset(self) -> RemoteAsset | None: ...
-    @property
-    def raw(self) -> Mapping[str, Any]: ...
 
 
 def merge(
