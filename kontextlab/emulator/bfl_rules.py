@@ -14,6 +14,7 @@ import binascii
 import io
 import json
 import re
+from fractions import Fraction
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -268,9 +269,6 @@ def shape_of(picture: bytes) -> str:
         width, height = img.size
         if img.getexif().get(0x0112) in (5, 6, 7, 8):  # EXIF says it stands on its side
             width, height = height, width
-    ratio = min(WIDEST, max(TALLEST, width / max(height, 1)))
-    if ratio == WIDEST:
-        return "21:9"
-    if ratio == TALLEST:
-        return "9:21"
-    return f"{round(ratio * 1000)}:1000"
+    ratio = Fraction(width, max(height, 1)).limit_denominator(50)
+    ratio = min(Fraction(21, 9), max(Fraction(9, 21), ratio))
+    return f"{ratio.numerator}:{ratio.denominator}"
