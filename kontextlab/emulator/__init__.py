@@ -1,9 +1,14 @@
-"""A local emulator of useapi.net's LTX Studio image API, served over real HTTP on loopback.
+"""A local emulator of useapi.net's LTX Studio image API and of BFL's FLUX.1 Kontext API,
+both served by one server over real HTTP on loopback.
 
     emu = Emulator(EmulatorConfig(job_seconds=0.2, poll_tick=0.05))
     base_url = emu.start()          # "http://127.0.0.1:PORT/v1/ltxstudio"
+    emu.bfl_base_url                # "http://127.0.0.1:PORT" (x-key: DEMO_BFL_KEY)
     emu.faults.add("images/flux-create", kind="status", status=503, count=3)
+    emu.faults.add("flux-kontext-pro", kind="content-moderated")
     emu.stop()
+
+With `EmulatorConfig(provider="bfl")`, `start()` returns the BFL base URL instead.
 
 Fault route keys are listed in `kontextlab.emulator.faults`.
 """
@@ -15,12 +20,27 @@ import time
 from typing import Any
 
 from kontextlab.emulator.answers import deliver
-from kontextlab.emulator.config import API_PREFIX, DEMO_EMAIL, DEMO_TOKEN, EmulatorConfig
+from kontextlab.emulator.bfl_world import BflDesk
+from kontextlab.emulator.config import (
+    API_PREFIX,
+    DEMO_BFL_KEY,
+    DEMO_EMAIL,
+    DEMO_TOKEN,
+    EmulatorConfig,
+)
 from kontextlab.emulator.faults import Fault, FaultPlan
 from kontextlab.emulator.server import EmulatorHTTPServer
 from kontextlab.emulator.world import World
 
-__all__ = ["DEMO_EMAIL", "DEMO_TOKEN", "Emulator", "EmulatorConfig", "Fault", "FaultPlan"]
+__all__ = [
+    "DEMO_BFL_KEY",
+    "DEMO_EMAIL",
+    "DEMO_TOKEN",
+    "Emulator",
+    "EmulatorConfig",
+    "Fault",
+    "FaultPlan",
+]
 REQUEST_LOG_LIMIT = 50_000
 TICK = 0.02  # how often finished jobs are noticed, for webhooks and record expiry
 
@@ -34,9 +54,12 @@ class Emulator:
         self.requests: list[tuple[str, str, str]] = []
         self._requests_lock = threading.Lock()
         self.world = World(self.config, self.now)
+        self.bfl = BflDesk(self.world)
         self._server: EmulatorHTTPServer | None = None
         self._threads: list[threading.Thread] = []
-        self.base_url = ""
+        self.base_url = ""  # the base URL of `config.provider`
+        self.ltx_base_url = ""  # origin + /v1/ltxstudio
+        self.bfl_base_url = ""  # the origin: BFL paths start with /v1/
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -48,7 +71,9 @@ class Emulator:
         self._server = server
         origin = f"http://{host}:{server.server_address[1]}"
         self.world.origin = origin
-        self.base_url = origin + API_PREFIX
+        self.ltx_base_url = origin + API_PREFIX
+        self.bfl_base_url = origin
+        self.base_url = self.bfl_base_url if self.config.provider == "bfl" else self.ltx_base_url
         serve = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
         ticker = threading.Thread(target=self._tick_loop, daemon=True)
         self._threads = [serve, ticker]
@@ -86,6 +111,8 @@ class Emulator:
         while not stopping.wait(TICK):
             for job in self.world.owed_webhooks():
                 deliver(self.world, job)
+            for task in self.bfl.owed_webhooks():
+                self.bfl.deliver(task)
 
     # -- test knobs
 
@@ -110,11 +137,18 @@ class Emulator:
                 if token in (None, key) and email in tenant.accounts:
                     tenant.accounts[email].credits = credits
 
+    def set_bfl_credits(self, credits: float, key: str | None = None) -> None:
+        """Set the BFL balance of `key` (of every BFL key when None)."""
+        with self.world.lock:
+            for account in self.bfl.accounts.values():
+                if key in (None, account.key):
+                    account.credits = credits
+
     def advance(self, seconds: float) -> None:
         """Move the emulator's clock forward: jobs finish, URLs and records expire."""
         self.clock_offset += seconds
 
     @property
     def webhooks(self) -> list[tuple[str, str]]:
-        """(replyUrl, outcome) of every webhook attempt."""
+        """(replyUrl or webhook_url, outcome) of every webhook attempt."""
         return list(self.world.webhooks)

@@ -1,17 +1,28 @@
-"""Run the emulator on its own: python -m kontextlab.emulator --port 8799 [knobs]."""
+"""Run the emulator on its own: python -m kontextlab.emulator --port 8799 [knobs].
+
+One server answers both APIs; `--provider bfl` prints the BFL base URL and key first."""
 
 from __future__ import annotations
 
 import argparse
 import threading
 
-from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
+from kontextlab.emulator import DEMO_BFL_KEY, DEMO_TOKEN, Emulator, EmulatorConfig
+from kontextlab.emulator.config import PROVIDERS
+from kontextlab.emulator.faults import KINDS
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m kontextlab.emulator",
-        description="Local emulator of the useapi.net LTX Studio image API.",
+        description="Local emulator of the useapi.net LTX Studio image API and of the BFL "
+        "FLUX.1 Kontext API (both on one server).",
+    )
+    p.add_argument(
+        "--provider",
+        choices=PROVIDERS,
+        default="ltx",
+        help="whose base URL and key to print first (both APIs are always served)",
     )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8799, help="0 picks a free port")
@@ -21,6 +32,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--token", action="append", help="accepted token (repeatable)")
     p.add_argument("--account", action="append", help="account email (repeatable)")
     p.add_argument("--credits", type=int, default=100_000)
+    p.add_argument("--bfl-key", action="append", help="accepted BFL x-key (repeatable)")
+    p.add_argument("--bfl-credits", type=float, default=10_000.0, help="each BFL key's credits")
     p.add_argument("--max-jobs", type=int, default=5)
     p.add_argument(
         "--no-max-jobs-override",
@@ -39,7 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="ROUTE:KIND[:COUNT]",
-        help='e.g. "images/flux-create:status:3"; kinds: status busy html malformed slow drop lost',
+        help='e.g. "images/flux-create:status:3", "flux-kontext-pro:content-moderated"; '
+        f"kinds: {' '.join(KINDS)}",
     )
     return p.parse_args(argv)
 
@@ -58,6 +72,9 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         url_lifetime=args.url_lifetime,
         record_lifetime=args.record_lifetime,
         test_mode=args.test_mode,
+        provider=args.provider,
+        bfl_keys=tuple(args.bfl_key or (DEMO_BFL_KEY,)),
+        bfl_credits=args.bfl_credits,
     )
 
 
@@ -69,8 +86,16 @@ def main(argv: list[str] | None = None) -> None:
         emu.faults.add(route, kind, count=int(count[0]) if count else 1)
     base_url = emu.start(args.port, args.host)
     print(f"Kontext Lab emulator at {base_url}", flush=True)
-    if DEMO_TOKEN in emu.config.tokens:
-        print(f"Demo token: {DEMO_TOKEN}  (public; accepted only by this emulator)", flush=True)
+    ltx_key = f"Demo token: {DEMO_TOKEN}" if DEMO_TOKEN in emu.config.tokens else ""
+    bfl_key = f"Demo key: {DEMO_BFL_KEY}" if DEMO_BFL_KEY in emu.config.bfl_keys else ""
+    public = "  (public; accepted only by this emulator)"
+    first, other = (bfl_key, ltx_key) if emu.config.provider == "bfl" else (ltx_key, bfl_key)
+    if first:
+        print(first + public, flush=True)
+    if emu.config.provider == "bfl":
+        print(f"Also LTX Studio at {emu.ltx_base_url}  {other}".rstrip(), flush=True)
+    else:
+        print(f"Also BFL at {emu.bfl_base_url}  {other}".rstrip(), flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -7,12 +7,16 @@ from typing import Any
 
 DEMO_TOKEN = "kontextlab-demo"  # public on purpose: it only opens the local emulator
 DEMO_EMAIL = "demo@kontextlab.app"
+DEMO_BFL_KEY = "kontextlab-demo-bfl"  # public on purpose, like DEMO_TOKEN: the BFL routes' key
 API_PREFIX = "/v1/ltxstudio"
+BFL_PREFIX = "/v1/"  # the BFL routes: /v1/flux-kontext-pro, /v1/get_result, /v1/credits
+PROVIDERS = ("ltx", "bfl")
 FILES_PREFIX = "/_files/"
 CONTROL_PREFIX = "/_control/"
 DEMO_FILES = 128 * 1024 * 1024  # the demo's file budget, in bytes
 DEMO_CREDITS = 10**12  # the demo never runs out; the app limits each visitor per day
 COSTS = {"flux": 28, "flux-premium": 28, "nano-banana": 49, "upscale": 28}
+BFL_COSTS = {"flux-kontext-pro": 4, "flux-kontext-max": 8}  # credits; 1 credit = 0.01 USD
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,18 @@ class EmulatorConfig:
     max_jobs_override: bool = True
     # Bytes of uploads, renders and thumbnails held at most; the least recently used go first.
     file_budget_bytes: int = 256 * 1024 * 1024
+    # Both providers' routes are always served; `provider` picks the base URL `start()`
+    # returns: "ltx" → origin + API_PREFIX, "bfl" → the origin (BFL paths start with /v1/).
+    provider: str = "ltx"
+    bfl_keys: tuple[str, ...] = (DEMO_BFL_KEY,)  # accepted `x-key` values, each its own balance
+    bfl_credits: float = 10_000.0
+    bfl_max_tasks: int = 24  # active tasks per key, both models together
+    bfl_max_tasks_max: int = 6  # of which FLUX.1 Kontext [max]: our number, BFL says "fewer"
+    bfl_sample_lifetime: float = 600.0  # seconds a Ready task's `result.sample` URL works
+
+    def __post_init__(self) -> None:
+        if self.provider not in PROVIDERS:
+            raise ValueError(f"Unknown provider {self.provider!r}; use one of {PROVIDERS}.")
 
     @property
     def emails(self) -> tuple[str, ...]:
@@ -49,5 +65,6 @@ class EmulatorConfig:
             "max_jobs_override": False,
             "file_budget_bytes": DEMO_FILES,
             "credits": DEMO_CREDITS,
+            "bfl_credits": float(DEMO_CREDITS),
         }
         return cls(**{**values, **knobs})

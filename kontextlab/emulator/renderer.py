@@ -18,6 +18,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 from kontextlab.emulator.styles import Array, apply_style, blur, saturate, to_array, to_image
 
 SIZES = {"16:9": (1344, 768), "9:16": (768, 1344), "1:1": (1024, 1024)}
+PIXELS = 1024 * 1024  # any other "W:H" is drawn at about this many pixels...
+SIDE_STEP = 32  # ...with both sides multiples of this
 THUMBNAIL_BOX = (384, 384)
 UPSCALE = 2  # an upscale doubles both sides
 MODEL_FORMATS = {"flux": "PNG", "flux-premium": "JPEG", "nano-banana": "PNG"}
@@ -318,8 +320,21 @@ def mark(img: Image.Image, label: str) -> Image.Image:
     return img
 
 
-def encode(img: Image.Image, model: str) -> Rendered:
-    fmt = MODEL_FORMATS.get(model, "PNG")
+def size_for(aspect_ratio: str) -> tuple[int, int]:
+    """The picture's size: the LTX shapes' own, else about 1 megapixel at "W:H", both sides
+    multiples of 32."""
+    if aspect_ratio in SIZES:
+        return SIZES[aspect_ratio]
+    w, _, h = aspect_ratio.partition(":")
+    ratio = int(w) / int(h)
+    width = max(1, round((PIXELS * ratio) ** 0.5 / SIDE_STEP)) * SIDE_STEP
+    height = max(1, round((PIXELS / ratio) ** 0.5 / SIDE_STEP)) * SIDE_STEP
+    return width, height
+
+
+def encode(img: Image.Image, model: str, output_format: str | None = None) -> Rendered:
+    """PNG or JPEG: `output_format` ("png", "jpeg") when given, else the model's own."""
+    fmt = output_format.upper() if output_format else MODEL_FORMATS.get(model, "PNG")
     buf = io.BytesIO()
     if fmt == "JPEG":
         img.save(buf, "JPEG", quality=90)
@@ -336,8 +351,8 @@ def thumbnail(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def _finish(a: Array, seed: int, model: str) -> Rendered:
-    return encode(mark(to_image(a), f"emulator · {model} · seed {seed}"), model)
+def _finish(a: Array, seed: int, model: str, output_format: str | None = None) -> Rendered:
+    return encode(mark(to_image(a), f"emulator · {model} · seed {seed}"), model, output_format)
 
 
 def render_create(
@@ -348,8 +363,9 @@ def render_create(
     model: str = "flux",
     reference: bytes | None = None,
     strength: int = 50,
+    output_format: str | None = None,
 ) -> Rendered:
-    size = SIZES[aspect_ratio]
+    size = size_for(aspect_ratio)
     # The scene is smooth shapes: drawing it at half size and scaling up halves render time.
     half = scene(prompt, seed, (size[0] // 2, size[1] // 2), model)
     a = to_array(to_image(half).resize(size, Image.Resampling.BICUBIC))
@@ -358,7 +374,7 @@ def render_create(
         k = 0.85 * strength / 100
         a = a * (1 - k) + ref * k
     rng = seed_rng("style", prompt.strip(), seed, style, aspect_ratio, model)
-    return _finish(apply_style(a, style, rng), seed, model)
+    return _finish(apply_style(a, style, rng), seed, model, output_format)
 
 
 def render_edit(
@@ -369,15 +385,16 @@ def render_edit(
     model: str = "flux",
     shot_type: str = "",
     shot_angle: str = "",
+    output_format: str | None = None,
 ) -> Rendered:
-    size = SIZES[aspect_ratio]
+    size = size_for(aspect_ratio)
     rng = seed_rng("edit", prompt.strip(), seed, aspect_ratio, model, shot_type, shot_angle)
     img = fit(decode(reference, size), size)
     img = angle(zoom(img, _zoom_for(shot_type), rng), shot_angle)
     a = prompt_grade(to_array(img), prompt, rng)
     if model == "flux-premium":
         a = blur(a, 0.6) * 0.3 + a * 0.7
-    return _finish(a, seed, model)
+    return _finish(a, seed, model, output_format)
 
 
 def render_upscale(source: bytes) -> Rendered:

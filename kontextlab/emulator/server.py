@@ -1,4 +1,5 @@
-"""The HTTP side: routing, body parsing (JSON, multipart, form), faults, signed downloads."""
+"""The HTTP side: routing, body parsing (JSON, multipart, form), faults, signed downloads.
+The BFL routes are in bfl_routes.py; both families are always served."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from kontextlab.emulator import answers
-from kontextlab.emulator.config import API_PREFIX, CONTROL_PREFIX, FILES_PREFIX
-from kontextlab.emulator.faults import Fault
+from kontextlab.emulator import answers, bfl_routes
+from kontextlab.emulator.config import API_PREFIX, BFL_PREFIX, CONTROL_PREFIX, FILES_PREFIX
+from kontextlab.emulator.faults import OUTCOME_KINDS, Fault
 from kontextlab.emulator.records import ApiFailure, Tenant
 from kontextlab.emulator.world import World
 
@@ -97,6 +98,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: EmulatorHTTPServer
     lose_answer = False  # a "lost" fault: handle the request, then hang up without answering
+    outcome: Fault | None = None  # an outcome fault: the job this request makes fails
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read emu.requests
         pass
@@ -142,6 +144,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         self.lose_answer = False
+        self.outcome = None
         body = self._read_body()
         url = urlsplit(self.path)
         query = dict(parse_qsl(url.query))
@@ -150,6 +153,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(200, self.server.control(url.path[len(CONTROL_PREFIX) :], body))
             elif url.path.startswith(FILES_PREFIX):
                 self._file(method, url.path[len(FILES_PREFIX) :], query)
+            elif url.path.startswith(BFL_PREFIX) and not url.path.startswith(API_PREFIX):
+                bfl_routes.handle(self, method, url.path, query, body)
             else:
                 self._api(method, url.path, query, body)
         except ApiFailure as failure:
@@ -190,10 +195,14 @@ class Handler(BaseHTTPRequestHandler):
         arg = unquote(m.groupdict().get("arg") or "")
         getattr(self, "route_" + name)(tenant, arg, query, body)
 
-    def _fault(self, method: str, key: str) -> bool:
-        """Answer with a scripted fault if one is due; True when the answer is sent."""
+    def _fault(self, method: str, key: str, *, bfl: bool = False) -> bool:
+        """Answer with a scripted fault if one is due (in BFL's error shape with `bfl`); True
+        when the answer is sent. An outcome fault is kept in `self.outcome` for the route."""
         fault = self.server.emulator.faults.take(method, key)
         if fault is None:
+            return False
+        if fault.kind in OUTCOME_KINDS:
+            self.outcome = fault
             return False
         if fault.kind == "slow":
             self.server.stopping.wait(fault.delay)
@@ -201,16 +210,21 @@ class Handler(BaseHTTPRequestHandler):
         if fault.kind == "lost":
             self.lose_answer = True
             return False
-        self._answer_fault(fault)
+        self._answer_fault(fault, bfl)
         return True
 
-    def _answer_fault(self, fault: Fault) -> None:
+    def _answer_fault(self, fault: Fault, bfl: bool = False) -> None:
         if fault.kind == "drop":
             self.close_connection = True
         elif fault.kind == "html":
             self._send(fault.status, HTML_ERROR, "text/html; charset=utf-8")
         elif fault.kind == "malformed":
-            self._send(200, b'{"jobId": "email:', "application/json")
+            self._send(200, b'{"id": "' if bfl else b'{"jobId": "email:', "application/json")
+        elif bfl:
+            busy = fault.kind == "busy"
+            detail = "Too many active tasks." if busy else "Service temporarily unavailable"
+            headers = {"Retry-After": str(fault.retry_after)} if busy else None
+            self._json(429 if busy else fault.status, {"detail": detail}, headers)
         elif fault.kind == "busy":
             body = {"error": "All accounts are busy.", "executingJobs": [], "code": 429}
             self._json(429, body, {"Retry-After": str(fault.retry_after)})
@@ -224,7 +238,8 @@ class Handler(BaseHTTPRequestHandler):
         world = self.server.world
         fields, form = parse_body(self.headers.get("Content-Type", ""), body)
         values = world.check(kind, fields, form=form)
-        job = world.submit(tenant, kind, values)
+        fail = (self.outcome.message or "Generation failed") if self.outcome else None
+        job = world.submit(tenant, kind, values, fail)
         ticks = values.get("pollForResult", 0)
         tick = self.server.emulator.config.poll_tick
         for _ in range(ticks):
@@ -308,6 +323,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             emu.advance(float(data.get("advance", 0)))
         elif action == "credits":
             emu.set_credits(data["email"], int(data["credits"]))
+        elif action == "bfl-credits":
+            emu.set_bfl_credits(float(data["credits"]), data.get("key"))
         else:
             raise ApiFailure(404, f"Unknown control action {action}")
         return {"ok": True}

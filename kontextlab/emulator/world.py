@@ -97,8 +97,11 @@ class World:
         except rules.RuleBroken as exc:
             raise ApiFailure(400, str(exc)) from exc
 
-    def submit(self, tenant: Tenant, kind: str, values: dict[str, Any]) -> EmulatedJob:
-        """Start a job from values that `check` returned."""
+    def submit(
+        self, tenant: Tenant, kind: str, values: dict[str, Any], fail: str | None = None
+    ) -> EmulatedJob:
+        """Start a job from values that `check` returned; with `fail`, one that fails with
+        that message (an "error" fault)."""
         with self.settled(tenant):
             account = self.account_for(tenant, values.get("email"))
             self._check_capacity(tenant, account, values.get("maxJobs"))
@@ -110,7 +113,9 @@ class World:
             account.credits -= cost
             job = self._new_job(account, kind, values)
             job.owner_files = tenant.files
-            job.fail_message = problem or (self.fail_next.pop(0) if self.fail_next else None)
+            job.fail_message = problem or fail
+            if job.fail_message is None and self.fail_next:
+                job.fail_message = self.fail_next.pop(0)
             if job.fail_message is None:
                 job.render = self.pool.submit(work, job.seed)
             tenant.jobs[job.job_id] = job
@@ -295,12 +300,17 @@ class World:
 
     def sign(self, stored: StoredFile) -> dict[str, Any]:
         expires = int((self.clock() + self.config.url_lifetime) * 1000)
-        sig = self._sig(stored.key, expires)
-        url = f"{self.origin}{FILES_PREFIX}{stored.key}?exp={expires}&sig={sig}"
+        url = self.signed_url(stored, expires)
         asset = {"type": stored.type, "fileId": stored.file_id, "mimeType": stored.mime_type}
         if stored.type == "artifact":
             asset["artifactSubtype"] = "emulator"
         return {"assetUrl": url, "expirationDateString": str(expires), "asset": asset}
+
+    def signed_url(self, stored: StoredFile, expires: int) -> str:
+        """The download URL of a stored file, good until `expires` (ms on the emulator's
+        clock)."""
+        sig = self._sig(stored.key, expires)
+        return f"{self.origin}{FILES_PREFIX}{stored.key}?exp={expires}&sig={sig}"
 
     def _sig(self, key: str, expires: int) -> str:
         return hmac.new(self.secret, f"{key}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
