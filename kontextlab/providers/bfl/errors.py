@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kontextlab.providers.bfl.rules import FORM_NAMES
 from kontextlab.providers.errors import (
     BadRequest,
     Busy,
@@ -19,7 +20,7 @@ from kontextlab.providers.errors import (
 
 SERVICE = "Black Forest Labs"
 
-# The form's words for a field the API names in a 422 (wire name → words).
+# The form's words for a field the API names in a 422 (by its wire name).
 FIELD_WORDS = {
     "prompt": "the prompt",
     "input_image": "the picture",
@@ -112,7 +113,7 @@ def _field_error(item: dict[str, Any]) -> FieldError | None:
     if not name:
         return FieldError("", reason) if isinstance(msg, str) else None
     words = FIELD_WORDS.get(name, f"the field “{name[:60]}”")
-    return FieldError(name, f"{words}: {reason[:300]}")
+    return FieldError(FORM_NAMES.get(name, name[:60]), f"{words}: {reason[:300]}")
 
 
 def in_bfl_words(error: ProviderError) -> ProviderError:

@@ -1,12 +1,13 @@
 """FLUX.1 Kontext requests for the BFL API: the form's fields checked once, in plain words,
 into the JSON body the API documents.
 
-The form's field names are the wire names (`prompt`, `input_image`, `safety_tolerance`, ...),
-except `model`, which picks the endpoint (`v1/flux-kontext-pro` or `-max`) and is never in
-the body. A picture (`input_image`) comes from the form as its bytes, or from a stored body
-as base64 text; either way it is checked and made safe to send (`prepare_reference`: scaled
-down when huge, converted where a service may choke), and the body carries its base64.
-A picture prepared once comes out of that unchanged, so a stored body prepares into itself.
+The form's field names are the app's (`picture`, `safety`, ...): the wire names stay in this
+package (`WIRE_NAMES`). `model` picks the endpoint (`v1/flux-kontext-pro` or `-max`) and is
+never in the body. The `picture` (create: a reference; edit: the source) comes from the form
+as its bytes, or from a stored body as base64 text; either way it is checked and made safe to
+send (`prepare_reference`: scaled down when huge, converted where a service may choke), and
+the body carries its base64. A picture prepared once comes out of that unchanged, so a stored
+body prepares into itself.
 """
 
 from __future__ import annotations
@@ -48,14 +49,26 @@ FIELDS: Final[tuple[str, ...]] = (
     "aspect_ratio",
     "seed",
     "model",
-    "input_image",
+    "picture",
     "output_format",
     "prompt_upsampling",
-    "safety_tolerance",
+    "safety",
     "webhook_url",
     "webhook_secret",
 )
-BODY_FIELDS = tuple(name for name in FIELDS if name != "model")
+# Form field → its name in the body, in the body's order (`model` is the endpoint instead).
+WIRE_NAMES: Final[dict[str, str]] = {
+    "prompt": "prompt",
+    "picture": "input_image",
+    "seed": "seed",
+    "aspect_ratio": "aspect_ratio",
+    "output_format": "output_format",
+    "prompt_upsampling": "prompt_upsampling",
+    "safety": "safety_tolerance",
+    "webhook_url": "webhook_url",
+    "webhook_secret": "webhook_secret",
+}
+FORM_NAMES: Final[dict[str, str]] = {wire: name for name, wire in WIRE_NAMES.items()}
 
 NO_SOURCE = "Please choose the image to edit: upload a picture or pick one of your results."
 NOT_A_PICTURE = "The picture could not be read: it is not a PNG, JPEG or WebP file."
@@ -81,7 +94,7 @@ class _Checker:
             raise TypeError(f"Black Forest Labs takes no field {', '.join(unknown)}")
         self.fields = fields
         self.errors: list[FieldError] = []
-        self.body: dict[str, Any] = {}
+        self.values: dict[str, Any] = {}
 
     def fail(self, name: str, message: str) -> None:
         self.errors.append(FieldError(name, message))
@@ -101,7 +114,7 @@ class _Checker:
             size, what = len(value.strip()), label[0].upper() + label[1:]
             self.fail(name, f"{what} is {size:,} characters long; the limit is {limit:,}.")
         else:
-            self.body[name] = value.strip()
+            self.values[name] = value.strip()
 
     def integer(self, name: str, label: str, low: int, high: int) -> None:
         value = self.given(name)
@@ -111,7 +124,7 @@ class _Checker:
         if number is None or not low <= number <= high:
             self.fail(name, f"{label} must be a whole number from {low:,} to {high:,}.")
         else:
-            self.body[name] = number
+            self.values[name] = number
 
     def choice(self, name: str, label: str, options: tuple[str, ...]) -> None:
         value = self.given(name)
@@ -120,7 +133,7 @@ class _Checker:
         if value not in options:
             self.fail(name, f"{label} must be one of: {', '.join(options)}.")
         else:
-            self.body[name] = value
+            self.values[name] = value
 
     def shape(self) -> None:
         value = self.given("aspect_ratio")
@@ -133,7 +146,7 @@ class _Checker:
                 "9:21 (tall).",
             )
         else:
-            self.body["aspect_ratio"] = value
+            self.values["aspect_ratio"] = value
 
     def flag(self, name: str, label: str) -> None:
         value = self.fields.get(name)
@@ -142,7 +155,7 @@ class _Checker:
         if value is not True:
             self.fail(name, f"{label} must be on or off.")
         else:
-            self.body[name] = True
+            self.values[name] = True
 
     def url(self, name: str, label: str) -> None:
         value = self.given(name)
@@ -158,23 +171,23 @@ class _Checker:
         elif len(text) > WEBHOOK_URL_LIMIT:
             self.fail(name, f"{label} is longer than the {WEBHOOK_URL_LIMIT:,} characters allowed.")
         else:
-            self.body[name] = text
+            self.values[name] = text
 
     def picture(self, *, required: bool) -> None:
-        value = self.fields.get("input_image")
+        value = self.fields.get("picture")
         if _blank(value):
             if required:
-                self.fail("input_image", NO_SOURCE)
+                self.fail("picture", NO_SOURCE)
             return
         try:
-            self.body["input_image"] = encoded_picture(value)
+            self.values["picture"] = encoded_picture(value)
         except BadImage as exc:
-            self.fail("input_image", str(exc))
+            self.fail("picture", str(exc))
 
     def done(self) -> dict[str, Any]:
         if self.errors:
             raise InvalidRequest(self.errors)
-        return {name: self.body[name] for name in BODY_FIELDS if name in self.body}
+        return {wire: self.values[name] for name, wire in WIRE_NAMES.items() if name in self.values}
 
 
 def _shape_in_range(value: Any) -> bool:
@@ -223,22 +236,22 @@ def check(kind: str, fields: Mapping[str, Any]) -> tuple[Kind, str, str, dict[st
     c.picture(required=known == "edit")
     c.choice("output_format", "The file format", OUTPUT_FORMATS)
     c.flag("prompt_upsampling", "Prompt upsampling")
-    c.integer("safety_tolerance", "Safety tolerance", SAFETY_MIN, SAFETY_MAX)
+    c.integer("safety", "Safety tolerance", SAFETY_MIN, SAFETY_MAX)
     _check_tolerance_with_picture(c)
     c.url("webhook_url", "The webhook URL")
     c.text("webhook_secret", "the webhook secret", SECRET_LIMIT)
-    if "webhook_secret" in c.body and c.given("webhook_url") is None:
+    if "webhook_secret" in c.values and c.given("webhook_url") is None:
         c.fail("webhook_secret", "A webhook secret needs a webhook URL to sign for.")
-    model = c.body.pop("model", DEFAULT_MODEL)
+    model = c.values.pop("model", DEFAULT_MODEL)
     return known, model, ENDPOINTS[model], c.done()
 
 
 def _check_tolerance_with_picture(c: _Checker) -> None:
-    tolerance = c.body.get("safety_tolerance")
-    has_picture = not _blank(c.fields.get("input_image"))
+    tolerance = c.values.get("safety")
+    has_picture = not _blank(c.fields.get("picture"))
     if has_picture and isinstance(tolerance, int) and tolerance > SAFETY_MAX_WITH_PICTURE:
         c.fail(
-            "safety_tolerance",
+            "safety",
             f"With a picture sent along, Black Forest Labs allows a safety tolerance of at "
             f"most {SAFETY_MAX_WITH_PICTURE} (it is {tolerance}). Lower it to "
             f"{SAFETY_MAX_WITH_PICTURE} or less.",
@@ -249,4 +262,4 @@ def form_fields(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
     """The form fields a stored body was made from. The model is not in the body (it is the
     endpoint): the store's model column says which; without it the default model is used."""
     _kind(kind)
-    return {name: body[name] for name in BODY_FIELDS if name in body}
+    return {FORM_NAMES[wire]: value for wire, value in body.items() if wire in FORM_NAMES}
