@@ -251,8 +251,12 @@ def test_a_stored_body_gives_back_the_form_that_prepares_into_it() -> None:
 def test_the_import_rebuilds_a_bfl_request_as_it_was() -> None:
     body = RULES.prepare("edit", {"prompt": "p", "picture": picture(), "seed": 3}).as_dict()
     assert IMPORT_RULES["bfl"].rebuild("edit", dict(body)) == body
+    # Another provider's wire names are not BFL's: dropped, as LTX drops unknown ones.
+    assert IMPORT_RULES["bfl"].rebuild("create", {"prompt": "p", "replyRef": "x"}) == {
+        "prompt": "p"
+    }
     with pytest.raises(ValueError):
-        IMPORT_RULES["bfl"].rebuild("edit", {"prompt": "p", "replyRef": "x"})
+        IMPORT_RULES["bfl"].rebuild("create", {"prompt": "p", "safety_tolerance": 9})
     with pytest.raises(ValueError):
         IMPORT_RULES["bfl"].rebuild("edit", {"prompt": "p"})  # no source picture
 
