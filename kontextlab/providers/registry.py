@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from kontextlab.providers.base import Capabilities, RequestRules
+from kontextlab.providers.bfl.provider import BflRules
 from kontextlab.providers.ltx.provider import LtxRules
 
 DEFAULT = "ltx"
-_RULES: dict[str, RequestRules] = {"ltx": LtxRules()}
+_RULES: dict[str, RequestRules] = {"ltx": LtxRules(), "bfl": BflRules()}
 
 
 def rules(name: str = DEFAULT) -> RequestRules:
