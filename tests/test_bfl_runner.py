@@ -69,6 +69,7 @@ def test_an_edit_runs_to_its_picture_and_the_row_keeps_what_was_sent(
     assert (record.width, record.height) == (96, 72)
     assert (record.provider, record.model, record.job_id) == ("bfl", "flux-kontext-max", TASK)
     assert record.follow_url == POLL
+    assert record.cost == 8, "the row keeps what the submit answer said the job cost"
     sent = json.loads(mock.calls[0].request.body or b"")
     assert sent == record.request  # the stored body is the sent body
     assert base64.b64decode(sent["input_image"]) == source
@@ -97,6 +98,7 @@ def test_a_429_is_resubmitted_and_then_runs(
     mock.get(SAMPLE, body=png(), content_type="image/png")
     record = run(store, {"prompt": "a fox"})
     assert record.status == JobState.COMPLETED
+    assert record.cost is None, "no cost in the answer: none is made up"
     assert [c.request.method for c in mock.calls].count("POST") == 2
 
 

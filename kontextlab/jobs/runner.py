@@ -278,6 +278,8 @@ class JobRunner(LeaseKeeper):
         }
         if job.follow:  # only a provider that needs more than the job id to follow it
             changes["follow_url"] = job.follow
+        if job.cost is not None:  # what the provider says the job cost, in its credits
+            changes["cost"] = job.cost
         self._save(row_id, **changes)
         self._follow(row_id, provider, job)
 
