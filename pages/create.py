@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import connection, form, jobs_view
+from components import advanced, connection, form, jobs_view
 from components.frame import escape_legacy_pages_mode
 from components.reference import has_reference, reference_picker
 from components.results_panel import results_panel
@@ -50,8 +50,8 @@ def build_request(conn: connection.Connection) -> PreparedRequest | InvalidReque
     aspect = form.aspect_ratio_input(conn, PREFIX, KIND)
     style = form.look_input(conn, PREFIX, KIND)
     seed = form.seed_input(conn, PREFIX, KIND)
-    advanced = form.advanced_inputs(conn, PREFIX, KIND)
-    ref_id, strength = reference_inputs(conn, advanced.get("email"))
+    extra = advanced.advanced_inputs(conn, PREFIX, KIND)
+    ref_id, strength = reference_inputs(conn, extra.get("email"))
     fields = {
         "prompt": prompt,
         "aspect_ratio": aspect,
@@ -59,7 +59,7 @@ def build_request(conn: connection.Connection) -> PreparedRequest | InvalidReque
         "seed": seed,
         "reference_asset_id": ref_id,
         "reference_strength": strength,
-        **advanced,
+        **extra,
     }
     return form.prepare(conn, KIND, fields)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import connection, form, jobs_view, state
+from components import advanced, connection, form, jobs_view, state
 from components.compare import before_after
 from components.frame import escape_legacy_pages_mode
 from components.lineage import lineage_strip
@@ -39,14 +39,14 @@ def build_request(
     aspect = form.aspect_ratio_input(conn, PREFIX, KIND)
     shots = form.shot_inputs(conn, PREFIX, KIND)
     seed = form.seed_input(conn, PREFIX, KIND)
-    advanced = form.advanced_inputs(conn, PREFIX, KIND)
+    extra = advanced.advanced_inputs(conn, PREFIX, KIND)
     fields = {
         "prompt": prompt,
         "reference_asset_id": ref.file_id if ref else None,
         "aspect_ratio": aspect,
         **shots,
         "seed": seed,
-        **advanced,
+        **extra,
     }
     return form.prepare(conn, KIND, fields), ref
 
