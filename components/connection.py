@@ -16,8 +16,7 @@ from kontextlab.accounts import account_key, account_secret
 from kontextlab.config import Settings, load_settings
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings
-from kontextlab.providers import Provider, ProviderError
-from kontextlab.providers.ltx import LtxProvider
+from kontextlab.providers import Provider, ProviderError, connect
 from kontextlab.tasks import Busy, Task, TaskRunner, TaskState
 from kontextlab.visitors import Limits, Mode, Scope, Usage, scope_for
 
@@ -69,10 +68,16 @@ class Connection:
         return self.mode in (Mode.TYPED, Mode.TEAM)
 
     def visible(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """A request as this visitor may see it: without a deployer's account email."""
+        """A request body as this visitor may see it: without a deployer's account."""
         if self.shows_account:
             return payload
-        return {k: v for k, v in payload.items() if k != "email"}
+        return self.provider.without_account(payload)
+
+    def visible_fields(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """A request's form fields as this visitor may see them: without a deployer's account."""
+        if self.shows_account:
+            return fields
+        return {k: v for k, v in fields.items() if k != "email"}
 
     @property
     def can_sync(self) -> bool:
@@ -105,7 +110,7 @@ def demo_backend() -> tuple[str, str]:
     from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
 
     seconds = float(os.environ.get("KONTEXTLAB_DEMO_JOB_SECONDS") or DEMO_JOB_SECONDS)
-    # No webhook leaves the demo: visitors are strangers, and a replyUrl could point anywhere
+    # No webhook leaves the demo: visitors are strangers, and a webhook could point anywhere
     # the server reaches. The pages say where it would have gone instead.
     emulator = Emulator(EmulatorConfig.demo(job_seconds=seconds, allow_webhook_hosts=()))
     return emulator.start(), DEMO_TOKEN
@@ -143,7 +148,7 @@ def _provider(base_url: str, token: str) -> Provider:
     cache = state.clients()
     key = (base_url, account_key(token))
     if key not in cache:
-        cache[key] = LtxProvider(base_url, token)
+        cache[key] = connect(None, base_url, token)
     provider: Provider = cache[key]
     return provider
 

@@ -1,4 +1,8 @@
-"""Form widgets the Create and Edit pages share. Keys are namespaced by a page prefix."""
+"""Form widgets the Create and Edit pages share. Keys are namespaced by a page prefix.
+
+Fields are named as the provider seam names them (`aspect_ratio`, `poll_for_result`, ...),
+never as a wire format does; each is drawn only where the connected provider accepts it for
+the page's kind of job, with the choices, ranges and labels its capabilities give."""
 
 from __future__ import annotations
 
@@ -11,8 +15,7 @@ import streamlit as st
 from components import state
 from components.connection import Connection
 from kontextlab.links import display_url
-from kontextlab.providers import InvalidRequest, PreparedRequest, capabilities, draw_seed
-from kontextlab.providers.ltx import requests as ltx
+from kontextlab.providers import Capabilities, InvalidRequest, PreparedRequest, draw_seed
 from kontextlab.vocabulary import NO_STYLE
 
 ASPECT_LABELS = {"16:9": "▭ 16:9 wide", "9:16": "▯ 9:16 tall", "1:1": "□ 1:1 square"}
@@ -36,14 +39,15 @@ STYLE_DESCRIPTIONS = {
     "colored": "Rich hand-coloured illustration",
 }
 NO_WAIT = 0  # widget sentinels: Streamlit shows a None option as an empty placeholder
-DEFAULT_MODEL = "flux"
-WAIT_CHOICES = [NO_WAIT, *range(ltx.POLL_MIN, ltx.POLL_MAX + 1)]
-DEFAULT_WAIT = 1
-MODEL_LABELS = {
-    DEFAULT_MODEL: "FLUX.1 Kontext (default)",
-    "flux-premium": "FLUX.1 Kontext Max (premium)",
-    "nano-banana": "Nano Banana",
-}
+
+
+def capabilities(conn: Connection) -> Capabilities:
+    return conn.provider.capabilities
+
+
+def shows(conn: Connection, kind: str, name: str) -> bool:
+    """Whether the form draws a field: only one the connected provider takes for this kind."""
+    return capabilities(conn).accepts(kind, name)
 
 
 def kept_fields() -> tuple[str, ...]:
@@ -66,13 +70,12 @@ def keep_form_values(prefixes: tuple[str, ...] = ("create", "edit")) -> None:
 
 def style_label(style: str) -> str:
     name = "None" if style == NO_STYLE else style.replace("_", " ").capitalize()
-    return f"{name} — {STYLE_DESCRIPTIONS[style]}"
+    description = STYLE_DESCRIPTIONS.get(style)
+    return f"{name} — {description}" if description else name
 
 
-def wait_label(ticks: int) -> str:
-    if ticks == NO_WAIT:
-        return "Don't wait (return at once)"
-    return f"Up to {ticks * ltx.POLL_TICK_SECONDS} s"
+def shape_label(shape: str) -> str:
+    return ASPECT_LABELS.get(shape, shape)
 
 
 def errors_key(prefix: str) -> str:
@@ -86,16 +89,13 @@ def field_error(prefix: str, field: str) -> None:
         st.error(message, icon=":material/error:")
 
 
-def prompt_input(prefix: str, label: str, placeholder: str) -> str:
+def prompt_input(conn: Connection, prefix: str, label: str, placeholder: str) -> str:
+    limit = capabilities(conn).prompt_limit
     st.text_area(
-        label,
-        key=f"{prefix}_prompt",
-        placeholder=placeholder,
-        height=120,
-        max_chars=capabilities().prompt_limit,
+        label, key=f"{prefix}_prompt", placeholder=placeholder, height=120, max_chars=limit
     )
     text = st.session_state.get(f"{prefix}_prompt") or ""
-    st.caption(f"{len(text):,} / {capabilities().prompt_limit:,} characters")
+    st.caption(f"{len(text):,} / {limit:,} characters")
     field_error(prefix, "prompt")
     return text
 
@@ -105,23 +105,89 @@ def set_aspect_ratio(prefix: str, value: str) -> None:
     st.session_state[f"{prefix}_aspect_ratio"] = value
 
 
+def _ratio(shape: str) -> float | None:
+    width, _, height = shape.partition(":")
+    try:
+        return float(width) / float(height)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def closest_shape(conn: Connection, width: int, height: int) -> str | None:
+    """The provider's shape closest to a picture's own (None when it names none)."""
+    ratio = width / max(height, 1)
+    shapes = [(s, r) for s in capabilities(conn).shapes if (r := _ratio(s)) is not None]
+    return min(shapes, key=lambda pair: abs(pair[1] - ratio))[0] if shapes else None
+
+
 def typed_email(prefix: str) -> str | None:
     """The account email typed in the Advanced section (drawn later in the run)."""
     return st.session_state.get(f"{prefix}_email") or None
 
 
-def aspect_ratio_input(prefix: str) -> str:
+def aspect_ratio_input(conn: Connection, prefix: str, kind: str) -> str | None:
+    if not shows(conn, kind, "aspect_ratio"):
+        return None
+    caps = capabilities(conn)
     key = f"{prefix}_aspect_ratio"
-    st.session_state.setdefault(key, capabilities().default_shape)
-    value = st.segmented_control(
-        "Shape", capabilities().shapes, key=key, format_func=ASPECT_LABELS.__getitem__
-    )
+    st.session_state.setdefault(key, caps.default_shape)
+    value: str | None
+    if caps.spec("aspect_ratio").free:  # the shapes are suggestions: any W:H may be typed
+        value = st.selectbox(
+            "Shape", caps.shapes, key=key, format_func=shape_label, accept_new_options=True
+        )
+    else:
+        value = st.segmented_control("Shape", caps.shapes, key=key, format_func=shape_label)
     field_error(prefix, "aspect_ratio")
-    return value or capabilities().default_shape
+    return value or caps.default_shape
 
 
-def seed_input(prefix: str) -> int | None:
+def look_input(conn: Connection, prefix: str, kind: str) -> str | None:
+    """The look (style) picker, for a provider that has looks."""
+    looks = capabilities(conn).looks
+    if not looks or not shows(conn, kind, "style"):
+        return None
+    style = st.selectbox("Look", [NO_STYLE, *looks], key=f"{prefix}_style", format_func=style_label)
+    field_error(prefix, "style")
+    return style
+
+
+def shot_inputs(conn: Connection, prefix: str, kind: str) -> dict[str, Any]:
+    """Shot type (suggestions, or typed) and shot angle, where the provider has them."""
+    names = [n for n in ("shot_type", "shot_angle") if shows(conn, kind, n)]
+    if not names:
+        return {}
+    caps = capabilities(conn)
+    values: dict[str, Any] = {}
+    for column, name in zip(st.columns(2), names, strict=False):
+        spec = caps.spec(name)
+        if name == "shot_type":
+            values[name] = column.selectbox(
+                spec.label or "Shot type",
+                spec.choices,
+                index=None,
+                key=f"{prefix}_shot_type",
+                accept_new_options=spec.free,
+                placeholder="Pick or type" if spec.free else "Not set",
+            )
+        else:
+            values[name] = column.selectbox(
+                spec.label or "Shot angle",
+                spec.choices,
+                index=None,
+                key=f"{prefix}_shot_angle",
+                placeholder="Not set",
+                format_func=lambda a: a.replace("-", " "),
+            )
+    for name in names:
+        field_error(prefix, name)
+    return values
+
+
+def seed_input(conn: Connection, prefix: str, kind: str) -> int | None:
     """Random by default; a fixed number on request; "reuse the last seed"."""
+    if not shows(conn, kind, "seed"):
+        return None
     mode_key, seed_key = f"{prefix}_seed_mode", f"{prefix}_seed"
     st.session_state.setdefault(mode_key, "Random")
     st.session_state.setdefault(seed_key, 0)
@@ -136,7 +202,11 @@ def seed_input(prefix: str) -> int | None:
     row = st.container(horizontal=True, vertical_alignment="bottom")
     if mode == "Fixed":
         row.number_input(
-            "Seed number", min_value=0, max_value=capabilities().seed_max, step=1, key=seed_key
+            "Seed number",
+            min_value=0,
+            max_value=capabilities(conn).seed_max,
+            step=1,
+            key=seed_key,
         )
     row.button(
         f"Reuse last seed ({last})" if last is not None else "Reuse last seed",
@@ -160,70 +230,6 @@ def new_random_seed() -> int:
     return draw_seed()
 
 
-def advanced_inputs(prefix: str, conn: Connection) -> dict[str, Any]:
-    """pollForResult, maxJobs, replyUrl, replyRef, email, model and the scene fields."""
-    with st.expander("Advanced", expanded=bool(st.session_state.get(errors_key(prefix)))):
-        st.session_state.setdefault(f"{prefix}_wait", DEFAULT_WAIT)
-        wait = st.selectbox(
-            "Wait inside the request (pollForResult)",
-            WAIT_CHOICES,
-            key=f"{prefix}_wait",
-            format_func=wait_label,
-            help="How long the server holds the request open for the result. "
-            "The app keeps checking by itself afterwards.",
-        )
-        field_error(prefix, "poll_for_result")
-        max_jobs = st.number_input(
-            "Max parallel jobs (maxJobs)",
-            min_value=ltx.MAX_JOBS_MIN,
-            max_value=ltx.MAX_JOBS_MAX,
-            value=None,
-            step=1,
-            key=f"{prefix}_max_jobs",
-            placeholder="Account default",
-        )
-        field_error(prefix, "max_jobs")
-        reply_url = st.text_input(
-            "Webhook URL (replyUrl)",
-            key=f"{prefix}_reply_url",
-            placeholder="https://example.com/hook",
-        )
-        field_error(prefix, "reply_url")
-        reply_ref = st.text_input("Webhook reference (replyRef)", key=f"{prefix}_reply_ref")
-        field_error(prefix, "reply_ref")
-        model = st.selectbox(
-            "Model", list(MODEL_LABELS), key=f"{prefix}_model", format_func=MODEL_LABELS.__getitem__
-        )
-        field_error(prefix, "model")
-        scene = {
-            name: st.text_input(name.capitalize(), key=f"{prefix}_{name}", placeholder="optional")
-            for name in ("location", "weather", "lighting")
-        }
-        email = _email_input(prefix, conn)
-    return {
-        "poll_for_result": wait or None,
-        "max_jobs": max_jobs,
-        "reply_url": reply_url or None,
-        "reply_ref": reply_ref or None,
-        "email": email,
-        "model": None if model == DEFAULT_MODEL else model,
-        **{k: v or None for k, v in scene.items()},
-    }
-
-
-def _email_input(prefix: str, conn: Connection) -> str | None:
-    if not conn.shows_account:
-        return conn.email  # the deployer's account: used, never shown
-    if conn.needs_email:
-        st.caption(f"Account: {conn.email} (change it in the sidebar)")
-        return conn.email
-    typed = st.text_input(
-        "Account email", key=f"{prefix}_email", placeholder="only needed with several LTX accounts"
-    )
-    field_error(prefix, "email")
-    return typed or None
-
-
 def set_errors(prefix: str, error: InvalidRequest | None) -> None:
     errors = {e.field: e.message for e in error.errors} if error else {}
     st.session_state[errors_key(prefix)] = errors
@@ -232,9 +238,11 @@ def set_errors(prefix: str, error: InvalidRequest | None) -> None:
 def prepare(
     conn: Connection, kind: str, fields: dict[str, Any]
 ) -> PreparedRequest | InvalidRequest:
-    """Validate the form once per run: the prepared request, or what is wrong with it."""
+    """Validate the form once per run: the prepared request, or what is wrong with it. Only
+    the fields the provider takes for this kind are handed on."""
+    accepted = {name: value for name, value in fields.items() if shows(conn, kind, name)}
     try:
-        return conn.provider.prepare(kind, fields)
+        return conn.provider.prepare(kind, accepted)
     except InvalidRequest as exc:
         return exc
 
@@ -267,19 +275,19 @@ def show_request(conn: Connection, request: PreparedRequest | InvalidRequest) ->
         st.code(curl_command(conn, request), language="bash")
 
 
-# Wire name → (widget key suffix, the widget's value when the payload has none), for
-# "Reuse settings" and "Send to Create".
+# Field name → (widget key suffix, the widget's value when the request has none: None for the
+# provider's own default), for "Reuse settings" and "Send to Create".
 RESTORABLE: dict[str, tuple[str, Any]] = {
     "prompt": ("prompt", ""),
-    "aspectRatio": ("aspect_ratio", capabilities().default_shape),
+    "aspect_ratio": ("aspect_ratio", None),
     "style": ("style", NO_STYLE),
-    "shotType": ("shot_type", None),
-    "shotAngle": ("shot_angle", None),
-    "pollForResult": ("wait", NO_WAIT),
-    "maxJobs": ("max_jobs", None),
-    "replyUrl": ("reply_url", ""),
-    "replyRef": ("reply_ref", ""),
-    "model": ("model", DEFAULT_MODEL),
+    "shot_type": ("shot_type", None),
+    "shot_angle": ("shot_angle", None),
+    "poll_for_result": ("wait", NO_WAIT),
+    "max_jobs": ("max_jobs", None),
+    "reply_url": ("reply_url", ""),
+    "reply_ref": ("reply_ref", ""),
+    "model": ("model", None),
     "location": ("location", ""),
     "weather": ("weather", ""),
     "lighting": ("lighting", ""),
@@ -287,9 +295,10 @@ RESTORABLE: dict[str, tuple[str, Any]] = {
 }
 
 
-def restore_later(prefix: str, payload: dict[str, Any], seed: int | None) -> None:
-    """Ask a page to load these settings on its next run (works across pages)."""
-    state.set_pending_settings(prefix, payload, seed)
+def restore_later(prefix: str, fields: dict[str, Any], seed: int | None) -> None:
+    """Ask a page to load these settings (form fields, by field name) on its next run
+    (works across pages)."""
+    state.set_pending_settings(prefix, fields, seed)
 
 
 def settle_pending(prefix: str) -> None:
@@ -300,17 +309,20 @@ def settle_pending(prefix: str) -> None:
     state.settle_pending(prefix)
 
 
-def apply_pending_settings(prefix: str) -> None:
+def apply_pending_settings(conn: Connection, prefix: str) -> None:
     """Load settings queued by `restore_later`, before the page draws its widgets."""
     pending = state.pending_settings(prefix)
     if not pending:
         return
-    payload, seed = pending
-    for wire, (suffix, empty) in RESTORABLE.items():
-        value = payload.get(wire)
-        st.session_state[f"{prefix}_{suffix}"] = empty if value in (None, "") else value
-    if payload.get("reference_strength") is not None:
-        st.session_state[f"{prefix}_strength"] = int(payload["reference_strength"])
+    fields, seed = pending
+    caps = capabilities(conn)
+    defaults = {"aspect_ratio": caps.default_shape, "model": caps.default_model}
+    for name, (suffix, empty) in RESTORABLE.items():
+        value = fields.get(name)
+        missing = defaults.get(name, empty)
+        st.session_state[f"{prefix}_{suffix}"] = missing if value in (None, "") else value
+    if fields.get("reference_strength") is not None:
+        st.session_state[f"{prefix}_strength"] = int(fields["reference_strength"])
     if seed is not None:
         use_seed(prefix, seed)
     st.session_state[errors_key(prefix)] = {}

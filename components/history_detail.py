@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from html import escape
 from typing import Any
 
 import streamlit as st
 
-from components import connection, history_tools, jobs_view, result_card, safe, state
+from components import connection, history_tools, jobs_view, result_card, safe, state, stored
 from components.connection import Connection
 from components.fmt import local_time, short
 from components.history_table import reset_table
@@ -16,13 +15,8 @@ from kontextlab.history import JobRecord
 from kontextlab.images import download_name
 from kontextlab.links import browser_link, display_url
 from kontextlab.providers import InvalidRequest
-from kontextlab.providers.ltx.requests import REQUEST_TYPES
 from kontextlab.untrusted import plain
 from kontextlab.vocabulary import JobState
-
-ENDPOINTS = {kind: cls.endpoint for kind, cls in REQUEST_TYPES.items()}
-ENDPOINTS["upload"] = "assets/?type=reference-image"
-
 
 # ---------------------------------------------------------------- detail
 
@@ -59,9 +53,9 @@ def detail(conn: Connection, record: JobRecord) -> None:
             (st.error if record.status == JobState.FAILED else st.caption)(plain(message))
         result_card.demo_webhook_note(conn, record)
         _actions(conn, record, image, picture)
-    st.html(parameters_table(dataclasses.replace(record, request=conn.visible(record.request))))
+    st.html(parameters_table(record, conn.visible_fields(stored.fields(record))))
     with st.expander("Exact request (JSON)"):
-        st.caption(f"POST {display_url(conn.base_url)}/{ENDPOINTS.get(record.kind, '')}")
+        st.caption(f"POST {display_url(conn.base_url)}/{stored.endpoint(record)}")
         st.json(conn.visible(record.request))
 
 
@@ -78,31 +72,46 @@ def _picture(record: JobRecord, picture: bytes | None) -> None:
         st.info("No picture was kept for this job.")
 
 
+# Field name → its label in the details (a provider's own `FieldSpec.short` comes first); a
+# field of neither is not shown.
 PARAMETERS = {
     "prompt": "Prompt",
     "model": "Model",
-    "aspectRatio": "Aspect ratio",
+    "aspect_ratio": "Aspect ratio",
     "style": "Style",
-    "shotType": "Shot type",
-    "shotAngle": "Shot angle",
-    "referenceAssetId": "Reference",
+    "shot_type": "Shot type",
+    "shot_angle": "Shot angle",
+    "reference_asset_id": "Reference",
     "reference_strength": "Reference strength",
-    "jobId": "Upscaled job",
+    "job_id": "Upscaled job",
     "location": "Location",
     "weather": "Weather",
     "lighting": "Lighting",
-    "pollForResult": "Wait (pollForResult)",
-    "maxJobs": "maxJobs",
-    "replyUrl": "replyUrl",
-    "replyRef": "replyRef",
+    "poll_for_result": "Wait",
+    "max_jobs": "Max parallel jobs",
+    "reply_url": "Webhook URL",
+    "reply_ref": "Webhook reference",
     "email": "Account email",
 }
 
 
-def parameter_rows(record: JobRecord) -> list[tuple[str, Any]]:
-    req = record.request
-    rows: list[tuple[str, Any]] = [(label, req[k]) for k, label in PARAMETERS.items() if k in req]
-    if "prompt" not in req and record.prompt:
+def _labelled(record: JobRecord, fields: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The request's fields with their labels: the known ones in their usual order, then any
+    other one its provider gives a label."""
+    caps = stored.capabilities_of(record)
+    names = [*PARAMETERS, *(n for n in fields if n not in PARAMETERS)]
+    labels = {n: caps.spec(n).short or PARAMETERS.get(n) for n in names}
+    return [(label, fields[n]) for n, label in labels.items() if label and n in fields]
+
+
+def parameter_rows(
+    record: JobRecord, fields: dict[str, Any] | None = None
+) -> list[tuple[str, Any]]:
+    """What the details table shows: the request's `fields` (by default all the stored
+    request's), then the row's own columns."""
+    fields = stored.fields(record) if fields is None else fields
+    rows = _labelled(record, fields)
+    if "prompt" not in fields and record.prompt:
         rows.insert(0, ("Prompt", record.prompt))
     size = f"{record.width} × {record.height}" if record.width and record.height else None
     rows += [
@@ -127,13 +136,13 @@ def _link_text(record: JobRecord) -> str:
     return result_card.link_status(record)
 
 
-def parameters_table(record: JobRecord) -> str:
+def parameters_table(record: JobRecord, fields: dict[str, Any] | None = None) -> str:
     """An HTML table whose long values (job ids, URLs) wrap instead of widening a phone page."""
     cell = "padding:4px 8px;border-bottom:1px solid #e6e3f0;vertical-align:top"
     rows = "".join(
         f'<tr><th style="{cell};text-align:left;white-space:nowrap">{escape(str(k))}</th>'
         f'<td style="{cell};overflow-wrap:anywhere">{escape(str(v))}</td></tr>'
-        for k, v in parameter_rows(record)
+        for k, v in parameter_rows(record, fields)
     )
     return f'<table style="width:100%;border-collapse:collapse;font-size:0.9rem">{rows}</table>'
 
@@ -146,8 +155,10 @@ def _rerun(conn: Connection, record: JobRecord) -> None:
 
 
 def _upscale(conn: Connection, record: JobRecord) -> None:
-    email = conn.email if conn.needs_email else record.request.get("email")
-    fields = {"job_id": record.job_id or "", "poll_for_result": 1, "email": email}
+    email = conn.email if conn.needs_email else stored.fields(record).get("email")
+    wanted = {"job_id": record.job_id or "", "poll_for_result": 1, "email": email}
+    caps = conn.provider.capabilities
+    fields = {name: value for name, value in wanted.items() if caps.accepts("upscale", name)}
     try:
         request = conn.provider.prepare("upscale", fields)
     except InvalidRequest as exc:
@@ -236,7 +247,8 @@ def _actions(conn: Connection, record: JobRecord, image: bytes | None, pic: byte
         key=f"{key}_up",
         on_click=_upscale,
         args=(conn, record),
-        disabled=not (done and record.job_id and record.kind in ("create", "edit")),
+        disabled=not (done and record.job_id and record.kind in ("create", "edit"))
+        or "upscale" not in conn.provider.capabilities.kinds,
         width="stretch",
         icon=":material/open_in_full:",
         help="An upscale cannot be upscaled again" if record.kind == "upscale" else None,

@@ -157,7 +157,7 @@ def display_frame(conn: Connection, frame: pd.DataFrame, now: datetime) -> pd.Da
 
 
 def _aspect_ratios(frame: pd.DataFrame) -> pd.Series:
-    # A request without aspectRatio got the API's default.
+    # A request without a shape got the API's default.
     generated = frame["kind"].isin(["create", "edit"])
     return frame["aspect_ratio"].where(
         ~generated, frame["aspect_ratio"].fillna(capabilities().default_shape)

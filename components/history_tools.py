@@ -169,7 +169,7 @@ def refresh_expiring(conn: Connection) -> None:
 def sync_from_account(
     store: HistoryStore, provider: Provider, key: str, email: str | None, progress: Progress
 ) -> str:
-    """Merge every page of the account's images by jobId; fetch a few thumbnails."""
+    """Merge every page of the account's images by job id; fetch a few thumbnails."""
     added, budget = 0, SYNC_THUMBNAILS
     try:
         for page in range(1, SYNC_MAX_PAGES + 1):

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import connection, form, state
+from components import connection, form, state, stored
 from components.connection import Connection
 from components.reference import choose_result
 from kontextlab.history import HistoryStore, JobRecord
@@ -84,15 +84,18 @@ def send_form(
 
 
 def chosen_settings(record: JobRecord) -> dict[str, Any]:
-    """A job's stored request without the runner's tag (the row id): not a user's setting."""
-    return {k: v for k, v in record.request.items() if v != record.id}
+    """A job's settings as form fields (by field name), without the runner's tag (the row
+    id): not a user's setting. {} for a kind or provider the app has no rules for."""
+    return stored.fields(record, {k: v for k, v in record.request.items() if v != record.id})
 
 
 def rerun(conn: Connection, record: JobRecord, vary: bool = False) -> str | None:
     """Send a job again: the same settings and the seed it used, or a new random seed."""
     seed = form.new_random_seed() if vary else record.seed
     try:
-        fields = conn.provider.fields_of(record.kind, chosen_settings(record))
+        if stored.rules_of(record) is None or record.kind not in conn.provider.capabilities.kinds:
+            raise KeyError(record.kind)  # a provider or kind the app cannot send again
+        fields = chosen_settings(record)
         if seed is not None and record.kind != "upscale":
             fields["seed"] = seed
         request = conn.provider.prepare(record.kind, fields)
@@ -118,7 +121,7 @@ def go_edit(record: JobRecord) -> None:
 def send_settings(prefix: str, record: JobRecord, *, go: bool = False) -> None:
     """Load a job's settings, and the picture it started from, into a page's form."""
     form.restore_later(prefix, chosen_settings(record), record.seed)
-    if record.parent_id and record.request.get("referenceAssetId"):
+    if record.parent_id and stored.fields(record).get("reference_asset_id"):
         choose_result(prefix, record.parent_id)
     if go:
         state.ask_goto(prefix)

@@ -67,7 +67,7 @@ def _record_upload(
     row_id = store.add_job(
         account_key=conn.account_key,
         kind="upload",
-        request={"prompt": name, "fileName": name},
+        request=conn.provider.upload_request(name),
         summary={"prompt": name},
         provider=conn.provider.capabilities.name,
     )

@@ -7,14 +7,13 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components import connection, jobs_view, safe
+from components import connection, jobs_view, safe, stored
 from components.connection import Connection
 from components.fmt import humanize_delta, short
 from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore, JobRecord
 from kontextlab.images import download_name
 from kontextlab.jobs import LOST_ANSWER_MESSAGE, NOT_FOUND_MESSAGE, UNKNOWN_HEADLINE
 from kontextlab.links import browser_link
-from kontextlab.providers import capabilities
 from kontextlab.untrusted import plain
 from kontextlab.vocabulary import JobState
 
@@ -50,11 +49,12 @@ def display_copy(store: HistoryStore, record: JobRecord, large: bool) -> bytes |
 
 
 def settings_line(record: JobRecord) -> str:
-    req = record.request
-    parts = [record.kind.capitalize(), req.get("aspectRatio", capabilities().default_shape)]
-    for key in ("style", "shotType", "shotAngle", "model"):
-        if req.get(key):
-            parts.append(str(req[key]).replace("_", " "))
+    fields = stored.fields(record)
+    shape = fields.get("aspect_ratio", stored.capabilities_of(record).default_shape)
+    parts = [record.kind.capitalize(), shape]
+    for name in ("style", "shot_type", "shot_angle", "model"):
+        if fields.get(name):
+            parts.append(str(fields[name]).replace("_", " "))
     if record.seed is not None:
         parts.append(f"seed {record.seed}")
     return " · ".join(parts)
@@ -62,7 +62,7 @@ def settings_line(record: JobRecord) -> str:
 
 def demo_webhook_note(conn: Connection, record: JobRecord) -> None:
     """The demo sends no webhook: say where a real server would have sent it."""
-    url = record.request.get("replyUrl")
+    url = stored.fields(record).get("reply_url")
     if conn.demo and url:
         st.caption(f"Demo mode: the webhook would be sent to {plain(url)} (not sent).")
 

@@ -81,8 +81,8 @@ def pending_ref(prefix: str) -> str | None:
     return str(value) if value else None
 
 
-def set_pending_settings(prefix: str, payload: dict[str, Any], seed: int | None) -> None:
-    st.session_state[_pending_settings_key(prefix)] = (dict(payload), seed)
+def set_pending_settings(prefix: str, fields: dict[str, Any], seed: int | None) -> None:
+    st.session_state[_pending_settings_key(prefix)] = (dict(fields), seed)
 
 
 def pending_settings(prefix: str) -> tuple[dict[str, Any], int | None] | None:

@@ -4,55 +4,54 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import connection, form, jobs_view
+from components import advanced, connection, form, jobs_view
 from components.frame import escape_legacy_pages_mode
 from components.reference import has_reference, reference_picker
 from components.results_panel import results_panel
 from kontextlab.providers import InvalidRequest, PreparedRequest
-from kontextlab.vocabulary import NO_STYLE
 
 escape_legacy_pages_mode()
-PREFIX = "create"
-
-
-def style_input() -> str:
-    options = [NO_STYLE, *connection.current().provider.capabilities.looks]
-    style = st.selectbox("Look", options, key=f"{PREFIX}_style", format_func=form.style_label)
-    form.field_error(PREFIX, "style")
-    return style
+PREFIX = KIND = "create"
 
 
 def reference_inputs(
     conn: connection.Connection, email: str | None
 ) -> tuple[str | None, int | None]:
+    """The optional picture to start from, and how strongly it steers (where the provider
+    takes them)."""
+    if not form.shows(conn, KIND, "reference_asset_id"):
+        return None, None
+    strength_spec = form.capabilities(conn).spec("reference_strength")
     with st.expander(
         "Reference picture (optional)",
         expanded=has_reference(PREFIX),
     ):
         ref = reference_picker(PREFIX, conn, optional=True, email=email)
-        st.session_state.setdefault(f"{PREFIX}_strength", 50)
-        strength = st.slider(
-            "Reference strength",
-            0,
-            100,
-            key=f"{PREFIX}_strength",
-            disabled=ref is None,
-            help="How strongly the picture steers the result.",
-        )
-        form.field_error(PREFIX, "reference_strength")
+        strength = None
+        if form.shows(conn, KIND, "reference_strength"):
+            st.session_state.setdefault(f"{PREFIX}_strength", 50)
+            strength = st.slider(
+                "Reference strength",
+                strength_spec.low or 0,
+                strength_spec.high or 100,
+                key=f"{PREFIX}_strength",
+                disabled=ref is None,
+                help="How strongly the picture steers the result.",
+            )
+            form.field_error(PREFIX, "reference_strength")
     if ref is None:
         return None, None
     return ref.file_id, strength
 
 
 def build_request(conn: connection.Connection) -> PreparedRequest | InvalidRequest:
-    form.apply_pending_settings(PREFIX)
-    prompt = form.prompt_input(PREFIX, "Prompt", "A serene mountain landscape at sunset")
-    aspect = form.aspect_ratio_input(PREFIX)
-    style = style_input()
-    seed = form.seed_input(PREFIX)
-    advanced = form.advanced_inputs(PREFIX, conn)
-    ref_id, strength = reference_inputs(conn, advanced["email"])
+    form.apply_pending_settings(conn, PREFIX)
+    prompt = form.prompt_input(conn, PREFIX, "Prompt", "A serene mountain landscape at sunset")
+    aspect = form.aspect_ratio_input(conn, PREFIX, KIND)
+    style = form.look_input(conn, PREFIX, KIND)
+    seed = form.seed_input(conn, PREFIX, KIND)
+    extra = advanced.advanced_inputs(conn, PREFIX, KIND)
+    ref_id, strength = reference_inputs(conn, extra.get("email"))
     fields = {
         "prompt": prompt,
         "aspect_ratio": aspect,
@@ -60,9 +59,9 @@ def build_request(conn: connection.Connection) -> PreparedRequest | InvalidReque
         "seed": seed,
         "reference_asset_id": ref_id,
         "reference_strength": strength,
-        **advanced,
+        **extra,
     }
-    return form.prepare(conn, "create", fields)
+    return form.prepare(conn, KIND, fields)
 
 
 conn = connection.current()

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import connection, form, jobs_view, state
+from components import advanced, connection, form, jobs_view, state
 from components.compare import before_after
 from components.frame import escape_legacy_pages_mode
 from components.lineage import lineage_strip
 from components.reference import Reference, reference_picker
 from components.results_panel import results_panel
-from kontextlab.images import closest_aspect_ratio
 from kontextlab.providers import InvalidRequest, PreparedRequest
-from kontextlab.providers.ltx import requests as ltx
 from kontextlab.vocabulary import JobState
 
 escape_legacy_pages_mode()
-PREFIX = "edit"
+PREFIX = KIND = "edit"
 
 
 def source_input(conn: connection.Connection, email: str | None) -> Reference | None:
@@ -26,54 +24,31 @@ def source_input(conn: connection.Connection, email: str | None) -> Reference | 
     if ref and ref.width and ref.height and state.shape_chosen_for() != ref.file_id:
         # A new source picks the shape closest to its own, once; the user may change it after.
         state.set_shape_chosen_for(ref.file_id)
-        form.set_aspect_ratio(PREFIX, closest_aspect_ratio(ref.width, ref.height))
+        if shape := form.closest_shape(conn, ref.width, ref.height):
+            form.set_aspect_ratio(PREFIX, shape)
     return ref
-
-
-def shot_inputs() -> tuple[str | None, str | None]:
-    left, right = st.columns(2)
-    shot_type = left.selectbox(
-        "Shot type",
-        ltx.SHOT_TYPE_SUGGESTIONS,
-        index=None,
-        key=f"{PREFIX}_shot_type",
-        accept_new_options=True,
-        placeholder="Pick or type",
-    )
-    shot_angle = right.selectbox(
-        "Shot angle",
-        ltx.SHOT_ANGLES,
-        index=None,
-        key=f"{PREFIX}_shot_angle",
-        placeholder="Not set",
-        format_func=lambda a: a.replace("-", " "),
-    )
-    form.field_error(PREFIX, "shot_type")
-    form.field_error(PREFIX, "shot_angle")
-    return shot_type, shot_angle
 
 
 def build_request(
     conn: connection.Connection,
 ) -> tuple[PreparedRequest | InvalidRequest, Reference | None]:
-    form.apply_pending_settings(PREFIX)
+    form.apply_pending_settings(conn, PREFIX)
     email = conn.email if conn.needs_email else form.typed_email(PREFIX)
     ref = source_input(conn, email)
-    prompt = form.prompt_input(PREFIX, "What should change?", "Add golden sunset lighting")
-    aspect = form.aspect_ratio_input(PREFIX)
-    shot_type, shot_angle = shot_inputs()
-    seed = form.seed_input(PREFIX)
-    advanced = form.advanced_inputs(PREFIX, conn)
+    prompt = form.prompt_input(conn, PREFIX, "What should change?", "Add golden sunset lighting")
+    aspect = form.aspect_ratio_input(conn, PREFIX, KIND)
+    shots = form.shot_inputs(conn, PREFIX, KIND)
+    seed = form.seed_input(conn, PREFIX, KIND)
+    extra = advanced.advanced_inputs(conn, PREFIX, KIND)
     fields = {
         "prompt": prompt,
         "reference_asset_id": ref.file_id if ref else None,
         "aspect_ratio": aspect,
-        "shot_type": shot_type,
-        "shot_angle": shot_angle,
+        **shots,
         "seed": seed,
-        **advanced,
+        **extra,
     }
-    return form.prepare(conn, "edit", fields), ref
+    return form.prepare(conn, KIND, fields), ref
 
 
 def latest_compare(conn: connection.Connection) -> bool:

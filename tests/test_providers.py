@@ -3,7 +3,10 @@ completion (seed, tag) that makes the stored body the sent body."""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +116,82 @@ def test_the_provider_never_shows_its_token() -> None:
     provider = LtxProvider("https://api.useapi.net/v1/ltxstudio", "tok-SECRET")
     assert "SECRET" not in repr(provider) and "SECRET" not in repr(provider.client)
     assert provider.capabilities is CAPABILITIES
+
+
+def test_ltx_capabilities_give_the_forms_ranges_choices_and_labels() -> None:
+    wait, jobs = CAPABILITIES.spec("poll_for_result"), CAPABILITIES.spec("max_jobs")
+    assert (wait.low, wait.high, wait.step_seconds) == (1, 20, 3)
+    assert wait.label == "Wait inside the request (pollForResult)"
+    assert (jobs.low, jobs.high, jobs.short) == (1, 100, "maxJobs")
+    shot_type, shot_angle = CAPABILITIES.spec("shot_type"), CAPABILITIES.spec("shot_angle")
+    assert shot_type.free and shot_type.choices == ("wide shot", "medium shot", "close-up")
+    assert not shot_angle.free and "birds-eye-view" in shot_angle.choices
+    assert CAPABILITIES.spec("reply_url").short == "replyUrl"
+    assert CAPABILITIES.spec("prompt") == providers.FieldSpec(), "a field without a spec"
+
+
+def test_the_rules_say_where_each_kind_goes_and_what_an_upload_row_keeps() -> None:
+    assert [RULES.endpoint(k) for k in ("create", "edit", "upscale", "upload")] == [
+        "images/flux-create",
+        "images/flux-edit",
+        "images/upscale",
+        "assets/?type=reference-image",
+    ]
+    assert RULES.endpoint("batch") is None
+    assert RULES.upload_request("cat.png") == {"prompt": "cat.png", "fileName": "cat.png"}
+    body = RULES.prepare("create", {"prompt": "x", "email": "a@b.co"}).as_dict()
+    assert RULES.without_account(body) == {"prompt": "x"}
+
+
+def test_a_provider_is_connected_through_the_registry() -> None:
+    provider = providers.connect("ltx", "https://example.invalid/v1/ltxstudio", "tok")
+    assert isinstance(provider, LtxProvider) and provider.capabilities is CAPABILITIES
+    assert provider.base_url.rstrip("/") == "https://example.invalid/v1/ltxstudio"
+    assert type(providers.connect(None, "https://example.invalid", "tok")) is LtxProvider
+    with pytest.raises(KeyError):
+        providers.connect("nobody", "https://example.invalid", "tok")
+
+
+# Wire names of the LTX request bodies that the pages must never spell (the seam's field
+# names stand for them), and the upload row's own key.
+LTX_WIRE_KEYS = {
+    "aspectRatio",
+    "referenceAssetId",
+    "referenceStrength",
+    "shotType",
+    "shotAngle",
+    "pollForResult",
+    "replyRef",
+    "replyUrl",
+    "maxJobs",
+    "jobId",
+    "fileName",
+}
+
+
+def test_pages_and_components_know_no_wire_format() -> None:
+    """components/ and pages/ read and write requests in the seam's field names, through a
+    provider's rules: no LTX wire key in their text, no import of an LTX module."""
+    from kontextlab.providers.ltx.requests import WIRE_NAMES
+
+    wire = LTX_WIRE_KEYS | {w for name, w in WIRE_NAMES.items() if w != name}
+    root = Path(__file__).parent.parent
+    files = sorted([*(root / "components").glob("*.py"), *(root / "pages").glob("*.py")])
+    assert len(files) > 15
+    for path in files:
+        text = path.read_text()
+        found = sorted(w for w in wire if re.search(rf"\b{w}\b", text))
+        assert not found, f"{path.name} names {found}"
+        imported = {
+            node.module
+            for node in ast.walk(ast.parse(text))
+            if isinstance(node, ast.ImportFrom) and node.module
+        } | {
+            alias.name
+            for node in ast.walk(ast.parse(text))
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        ltx = {m for m in imported if m.startswith("kontextlab.providers.ltx")}
+        assert not ltx, f"{path.name} imports {ltx}"
+        assert "LtxProvider" not in text and "LtxRules" not in text, path.name

@@ -8,6 +8,7 @@ from kontextlab.providers.base import (
     KINDS,
     RANDOM_SEED_MAX,
     Capabilities,
+    FieldSpec,
     JobUpdate,
     Kind,
     Picture,
@@ -42,7 +43,7 @@ from kontextlab.providers.errors import (
     WrongAddress,
 )
 from kontextlab.providers.http import DOWNLOAD_LIMIT
-from kontextlab.providers.registry import capabilities, names, rules
+from kontextlab.providers.registry import capabilities, connect, names, rules
 
 __all__ = [
     "DOWNLOAD_LIMIT",
@@ -54,6 +55,7 @@ __all__ = [
     "Busy",
     "Capabilities",
     "FieldError",
+    "FieldSpec",
     "InvalidRequest",
     "JobUpdate",
     "Kind",
@@ -79,6 +81,7 @@ __all__ = [
     "UnreadableResponse",
     "WrongAddress",
     "capabilities",
+    "connect",
     "draw_seed",
     "names",
     "rules",

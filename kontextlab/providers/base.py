@@ -35,6 +35,23 @@ def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 @dataclass(frozen=True)
+class FieldSpec:
+    """How the form draws one field, as a provider describes it (everything optional: a field
+    without a spec gets the page's own widget and label)."""
+
+    label: str | None = None  # the form's label, e.g. "Webhook URL (replyUrl)"
+    short: str | None = None  # its label in History's details
+    choices: tuple[str, ...] = ()  # the values offered
+    free: bool = False  # a value not among `choices` may be typed (they are suggestions)
+    low: int | None = None  # whole numbers: the smallest and largest allowed
+    high: int | None = None
+    step_seconds: float | None = None  # a wait counted in steps of this many seconds
+
+
+NO_SPEC = FieldSpec()
+
+
+@dataclass(frozen=True)
 class Capabilities:
     """What a provider supports, for the pages (which fields to draw) and the store."""
 
@@ -55,9 +72,14 @@ class Capabilities:
     dollars_per_credit: float | None  # None: unknown
     prompt_limit: int
     seed_max: int
+    # field name → how the form draws it (choices, ranges, labels); a field missing: no spec
+    specs: Mapping[str, FieldSpec] = field(default_factory=lambda: _frozen({}))
 
     def accepts(self, kind: str, name: str) -> bool:
         return name in self.fields.get(kind, ())
+
+    def spec(self, name: str) -> FieldSpec:
+        return self.specs.get(name, NO_SPEC)
 
     def cost(self, model: str | None = None) -> float | None:
         """Credits for one picture with this model (the default one when None)."""
@@ -205,6 +227,19 @@ class RequestRules(ABC):
         """The request as it will be recorded and sent: a seed drawn where none was given
         (the app always shows the seed it sent), and `tag` (the row id) put where the
         provider echoes it, so a lost job can be recognised. Never validates again."""
+
+    def endpoint(self, kind: str) -> str | None:
+        """Where a kind of request goes, relative to the base URL (None: not one it sends)."""
+        return None
+
+    def upload_request(self, name: str) -> dict[str, Any]:
+        """What an "upload" row (a reference picture the user gave) stores as its request."""
+        return {"prompt": name}
+
+    def without_account(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A stored or prepared body without the account it runs on (what a visitor of a
+        deployer's token may see)."""
+        return dict(body)
 
 
 class Provider(RequestRules):

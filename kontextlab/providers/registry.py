@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
-from kontextlab.providers.base import Capabilities, RequestRules
-from kontextlab.providers.bfl.provider import BflRules
-from kontextlab.providers.ltx.provider import LtxRules
+from typing import Any, Protocol
+
+from kontextlab.providers.base import Capabilities, Provider, RequestRules
+from kontextlab.providers.bfl.provider import BflProvider, BflRules
+from kontextlab.providers.ltx.provider import LtxProvider, LtxRules
+
+
+class Connect(Protocol):
+    """How a provider is reached: its base URL, a token, and options for its client."""
+
+    def __call__(self, base_url: str, token: str, /, **options: Any) -> Provider: ...
+
 
 DEFAULT = "ltx"
-_RULES: dict[str, RequestRules] = {"ltx": LtxRules(), "bfl": BflRules()}
+# name → (its request rules, without any network; how to connect to it)
+_PROVIDERS: dict[str, tuple[RequestRules, Connect]] = {
+    "ltx": (LtxRules(), LtxProvider),
+    "bfl": (BflRules(), BflProvider),
+}
 
 
 def rules(name: str = DEFAULT) -> RequestRules:
     """A provider's request rules, without any network (import, previews)."""
-    return _RULES[name]
+    return _PROVIDERS[name][0]
 
 
 def capabilities(name: str = DEFAULT) -> Capabilities:
-    return _RULES[name].capabilities
+    return rules(name).capabilities
 
 
 def names() -> tuple[str, ...]:
-    return tuple(_RULES)
+    return tuple(_PROVIDERS)
+
+
+def connect(name: str | None, base_url: str, token: str, **options: Any) -> Provider:
+    """A provider to talk to (the default one when `name` is None); `options` go to its
+    client (timeouts, retries)."""
+    return _PROVIDERS[name or DEFAULT][1](base_url, token, **options)

@@ -15,6 +15,7 @@ from typing import Any
 from kontextlab.providers.base import (
     KINDS,
     Capabilities,
+    FieldSpec,
     JobUpdate,
     Picture,
     PicturePage,
@@ -27,10 +28,17 @@ from kontextlab.providers.ltx.client import Asset, Client, Job, JobStatus
 from kontextlab.providers.ltx.requests import (
     ASPECT_RATIOS,
     DEFAULT_ASPECT_RATIO,
+    MAX_JOBS_MAX,
+    MAX_JOBS_MIN,
     MODELS,
+    POLL_MAX,
+    POLL_MIN,
+    POLL_TICK_SECONDS,
     PROMPT_LIMIT,
     REQUEST_TYPES,
     SEED_MAX,
+    SHOT_ANGLES,
+    SHOT_TYPE_SUGGESTIONS,
     STYLES,
     field_names,
     fields_from_payload,
@@ -40,6 +48,25 @@ from kontextlab.vocabulary import JobState
 NAME = "ltx"
 # useapi.net does not publish prices; these are the figures API.md chose for the emulator.
 CREDITS = {"flux": 28.0, "flux-premium": 28.0, "nano-banana": 49.0}
+UPLOAD_ENDPOINT = "assets/?type=reference-image"
+# How the form draws the fields whose range, choices or name on the wire are LTX's own.
+SPECS = {
+    "shot_type": FieldSpec(choices=SHOT_TYPE_SUGGESTIONS, free=True),
+    "shot_angle": FieldSpec(choices=SHOT_ANGLES),
+    "reference_strength": FieldSpec(low=0, high=100),
+    "poll_for_result": FieldSpec(
+        label="Wait inside the request (pollForResult)",
+        short="Wait (pollForResult)",
+        low=POLL_MIN,
+        high=POLL_MAX,
+        step_seconds=POLL_TICK_SECONDS,
+    ),
+    "max_jobs": FieldSpec(
+        label="Max parallel jobs (maxJobs)", short="maxJobs", low=MAX_JOBS_MIN, high=MAX_JOBS_MAX
+    ),
+    "reply_url": FieldSpec(label="Webhook URL (replyUrl)", short="replyUrl"),
+    "reply_ref": FieldSpec(label="Webhook reference (replyRef)", short="replyRef"),
+}
 
 CAPABILITIES = Capabilities(
     name=NAME,
@@ -59,6 +86,7 @@ CAPABILITIES = Capabilities(
     dollars_per_credit=None,
     prompt_limit=PROMPT_LIMIT,
     seed_max=SEED_MAX,
+    specs=MappingProxyType(SPECS),
 )
 
 _STATES = {
@@ -129,6 +157,18 @@ class LtxRules(RequestRules):
         if not body.get("replyRef"):
             body["replyRef"] = tag
         return dataclasses.replace(prepared, body=body, seed=seed)
+
+    def endpoint(self, kind: str) -> str | None:
+        if kind == "upload":
+            return UPLOAD_ENDPOINT
+        request = REQUEST_TYPES.get(kind)
+        return request.endpoint if request else None
+
+    def upload_request(self, name: str) -> dict[str, Any]:
+        return {"prompt": name, "fileName": name}
+
+    def without_account(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in body.items() if k != "email"}
 
 
 class LtxProvider(LtxRules, Provider):
