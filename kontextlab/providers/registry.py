@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from kontextlab.providers.base import Capabilities, Provider, RequestRules
 from kontextlab.providers.bfl.provider import BflProvider, BflRules
 from kontextlab.providers.ltx.provider import LtxProvider, LtxRules
 
-
-class Connect(Protocol):
-    """How a provider is reached: its base URL, a token, and options for its client."""
-
-    def __call__(self, base_url: str, token: str, /, **options: Any) -> Provider: ...
+Connect = Callable[..., Provider]  # (base_url, token, **client options) → a provider
 
 
 DEFAULT = "ltx"
