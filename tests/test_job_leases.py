@@ -6,6 +6,9 @@ database; the jobs run on the emulator over loopback HTTP."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +19,7 @@ from seam_support import prepared, seam
 from kontextlab.emulator import DEMO_TOKEN, Emulator
 from kontextlab.history import HistoryStore, JobRecord
 from kontextlab.jobs import RESTART_MESSAGE, JobRunner, RunnerSettings
+from kontextlab.jobs.leases import HOST, has_stopped
 from kontextlab.providers import NetworkError, ltx
 from kontextlab.providers.ltx.requests import CreateRequest
 from kontextlab.vocabulary import JobState
@@ -117,3 +121,34 @@ def test_a_job_another_process_is_sending_is_not_marked_lost(
     release.set()
     first.wait(rid, timeout=30)
     assert row(second, rid).status == JobState.FAILED
+
+
+def test_a_lease_of_a_process_that_no_longer_runs_here_is_taken_at_once(
+    open_history: Callable[..., HistoryStore],
+) -> None:
+    """An app restart leaves leases behind that no process renews: on the same host, the new
+    process sees that their process is gone and takes the rows without waiting them out."""
+    store = open_history()
+    runner = JobRunner(store, RunnerSettings(lease_seconds=600))
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    owners = {
+        "restarted": f"{HOST}:{gone}:0badc0de",  # a process of this host that has ended
+        "earlier self": f"{HOST}:{os.getpid()}:0badc0de",  # this pid, but no runner of ours
+        "elsewhere": f"another-host:{os.getpid()}:0badc0de",  # alive as far as we know
+        "alive here": JobRunner(store, SETTINGS).owner,  # another runner of this process
+    }
+    rows = {}
+    for name, owner in owners.items():
+        rid = store.add_job(account_key=KEY, kind="create", request={}, summary={})
+        assert store.claim(rid, owner, ttl=600)
+        rows[name] = rid
+    taken = {name for name, rid in rows.items() if runner._claim(rid)}
+    assert taken == {"restarted", "earlier self"}
+    assert store.lease_holder(rows["restarted"]) == runner.owner
+    assert store.lease_holder(rows["elsewhere"]) == owners["elsewhere"]
+    assert not has_stopped(None) and not has_stopped("no pid here")

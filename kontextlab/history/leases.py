@@ -24,8 +24,18 @@ def _lapsed(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
-def claim(conn: Connection, rid: str, owner: str, now: datetime, ttl: float) -> bool:
-    query = jobs.update().where(jobs.c.id == rid, sa.or_(_lapsed(now), jobs.c.lease_owner == owner))
+def claim(
+    conn: Connection,
+    rid: str,
+    owner: str,
+    now: datetime,
+    ttl: float,
+    dead: Iterable[str] = (),
+) -> bool:
+    held_by = [owner, *dead]  # ours, or an owner known to have stopped
+    query = jobs.update().where(
+        jobs.c.id == rid, sa.or_(_lapsed(now), jobs.c.lease_owner.in_(held_by))
+    )
     until = now + timedelta(seconds=ttl)
     return bool(conn.execute(query.values(lease_owner=owner, lease_until=until)).rowcount)
 

@@ -161,17 +161,23 @@ class HistoryStore:
 
     # -- leases: which process follows an in-flight row (see leases.py)
 
-    def claim(self, rid: str, owner: str, *, ttl: float) -> bool:
-        """Take the row's lease for `ttl` seconds if it is free, expired, or already `owner`'s.
-        True when `owner` holds it now: of two owners racing for a row, one wins."""
+    def claim(self, rid: str, owner: str, *, ttl: float, dead: Iterable[str] = ()) -> bool:
+        """Take the row's lease for `ttl` seconds if it is free, expired, already `owner`'s,
+        or held by one of the `dead` owners (known to have stopped). True when `owner` holds
+        it now: of two owners racing for a row, one wins."""
         with self._write() as conn:
-            return leases.claim(conn, rid, owner, self.clock(), ttl)
+            return leases.claim(conn, rid, owner, self.clock(), ttl, dead)
 
     def renew(self, owner: str, rids: Iterable[str], *, ttl: float) -> set[str]:
         """Extend the leases `owner` still holds among `rids` to `ttl` seconds from now;
         returns their ids. A lease another owner took meanwhile is not renewed."""
         with self._write() as conn:
             return leases.renew(conn, owner, rids, self.clock(), ttl)
+
+    def lease_holder(self, rid: str) -> str | None:
+        """Who holds the row's lease now, if anyone (whatever its expiry)."""
+        with self._read() as conn:
+            return conn.execute(sa.select(jobs.c.lease_owner).where(jobs.c.id == rid)).scalar()
 
     def release(self, rid: str, owner: str) -> None:
         """Give up the row's lease, if `owner` holds it."""

@@ -22,10 +22,36 @@ from kontextlab.jobs.writer import STORE_TROUBLE, LeaseLost, StoreWriter
 log = logging.getLogger(__name__)
 
 
+HOST = socket.gethostname()[:40]
+_LIVE_OWNERS: set[str] = set()  # the runners of this process
+
+
 def lease_owner() -> str:
     """A runner's name on the leases it holds: host, process and a random part (two runners
     in one process, as in tests, are two owners)."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+    owner = f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}"
+    _LIVE_OWNERS.add(owner)
+    return owner
+
+
+def has_stopped(owner: str | None) -> bool:
+    """Whether a lease's owner is known to be gone: a process on this host that no longer
+    runs (the app restarted), or a runner of this process that is no more. An owner on
+    another host is never known to be gone: its leases lapse instead."""
+    host, _, rest = (owner or "").partition(":")
+    pid_text, _, _ = rest.partition(":")
+    if host != HOST or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return owner not in _LIVE_OWNERS
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, under another user
+        return False
+    return False
 
 
 class LeaseKeeper(StoreWriter):
@@ -63,6 +89,11 @@ class LeaseKeeper(StoreWriter):
         if self._halted.is_set():
             return False
         taken = self.store.claim(row_id, self.owner, ttl=self.settings.lease_seconds)
+        if not taken:  # held: by a live process elsewhere, or by one that stopped here
+            holder = self.store.lease_holder(row_id)
+            if holder and has_stopped(holder):
+                ttl = self.settings.lease_seconds
+                taken = self.store.claim(row_id, self.owner, ttl=ttl, dead=(holder,))
         if taken:
             with self._lock:
                 self._lost.discard(row_id)

@@ -80,7 +80,7 @@ class RunnerSettings:
     # A process follows a row only while it holds the row's lease; it renews its leases
     # every third of this, so another process takes a row over this long after its
     # follower stopped (crashed, or lost its database).
-    lease_seconds: float = 60.0
+    lease_seconds: float = 30.0
 
 
 MISSING_REFERENCE = (
