@@ -13,6 +13,7 @@ from components.fmt import humanize_delta, short
 from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore, JobRecord
 from kontextlab.images import download_name
 from kontextlab.jobs import LOST_ANSWER_MESSAGE, NOT_FOUND_MESSAGE, UNKNOWN_HEADLINE
+from kontextlab.limited_cache import LimitedCache
 from kontextlab.links import browser_link
 from kontextlab.untrusted import plain
 from kontextlab.vocabulary import JobState
@@ -33,11 +34,23 @@ def link_status(record: JobRecord, now: datetime | None = None) -> str:
     return f"Link valid for {humanize_delta(left)}"
 
 
+# A finished job's card picture never changes: the results fragment ticks several times a
+# second while another job runs, and reads each card's picture once, not on every tick.
+SHOWN_PICTURES: LimitedCache[bytes] = LimitedCache(entries=48, max_bytes=48 * 1024 * 1024)
+
+
 def display_copy(store: HistoryStore, record: JobRecord, large: bool) -> bytes | None:
     """The picture a card shows: the display-sized preview the runner kept for the big card
     (a row without one, e.g. synced or imported, shows its full image), its thumbnail for the
     others (the thumbnail too when neither can be shown). The full image is read only for
     download or zoom, or when there is no preview."""
+    if record.status != JobState.COMPLETED:
+        return _display_copy(store, record, large)
+    key = (record.account_key, record.id, large, record.has_image, record.has_thumbnail)
+    return SHOWN_PICTURES.get_or_make(key, lambda: _display_copy(store, record, large))
+
+
+def _display_copy(store: HistoryStore, record: JobRecord, large: bool) -> bytes | None:
     if large:
         small = store.preview(record.id, record.account_key)
         if small and safe.can_show(small):

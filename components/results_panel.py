@@ -38,8 +38,7 @@ def _progress(record: JobRecord) -> None:
         st.caption(plain(record.message))
 
 
-def _cards(conn: Connection, kinds: list[str], prefix: str, latest_image: bool) -> None:
-    records = jobs_view.recent_results(conn, kinds)
+def _cards(conn: Connection, records: list[JobRecord], prefix: str, latest_image: bool) -> None:
     if not records:
         st.caption("Your results appear here.")
         return
@@ -86,6 +85,13 @@ def results_panel(
         for record in rows:
             _progress(record)
         shows_picture = header(conn) if header else False
-        _cards(conn, kinds, prefix, latest_image=not shows_picture)
+        # A full run reads afresh (the store may have changed elsewhere); a tick only when
+        # the jobs in flight changed, so a steady tick makes one query: the followed rows.
+        key = (conn.account_key, tuple(kinds), tuple((r.id, r.status) for r in rows))
+        recent = None if inline else state.recent(prefix, key)
+        if recent is None:
+            recent = jobs_view.recent_results(conn, kinds)
+            state.set_recent(prefix, key, recent)
+        _cards(conn, recent, prefix, latest_image=not shows_picture)
 
     panel()

@@ -34,6 +34,7 @@ UPLOADS = "_uploads"
 FOLLOWED = "_followed_jobs"
 SEEDED = "_followed_seeded"
 SETTLING = "_results_settling"
+RECENT = "_results_recent"
 NETWORK_DEADLINE = "_network_deadline"
 CALLBACK_CLOCK = "_network_clock_from_callback"
 SHAPE_FOR = "edit_shape_for"
@@ -212,6 +213,17 @@ def settling(name: str) -> bool:
 
 def set_settling(name: str, value: bool) -> None:
     st.session_state[f"{SETTLING}_{name}"] = value
+
+
+def recent(name: str, key: tuple[Any, ...]) -> list[Any] | None:
+    """A results panel's finished rows as its last tick read them, if read for `key` (the
+    scope, kinds and jobs then in flight)."""
+    kept = st.session_state.get(f"{RECENT}_{name}")
+    return kept[1] if kept and kept[0] == key else None
+
+
+def set_recent(name: str, key: tuple[Any, ...], rows: list[Any]) -> None:
+    st.session_state[f"{RECENT}_{name}"] = (key, rows)
 
 
 # ---------------------------------------------------------------- History

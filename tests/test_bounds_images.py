@@ -201,7 +201,7 @@ def test_an_upload_is_prepared_once_per_file(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_the_prepared_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = reference._PreparedCache(entries=3, budget=10_000)
+    cache = reference.prepared_cache(entries=3, budget=10_000)
     monkeypatch.setattr(reference, "PREPARED", cache)
     files = [encoded(Image.new("RGB", (40, 30), (i, 0, 0))) for i in range(5)]
     for data in files:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from PIL import Image
@@ -33,6 +32,7 @@ from kontextlab.images.decoding import (
     open_image,
     orientation,
 )
+from kontextlab.limited_cache import LimitedCache
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_PIXELS = 16_000_000  # larger uploads are scaled down to at most this
@@ -52,47 +52,19 @@ class PreparedImage:
     preview: bytes | None = None  # a small JPEG of the prepared picture
 
 
-class _PreparedCache:
-    """Prepared uploads by the digest of the file as uploaded, least recently used dropped
-    first, within a count and a byte budget; a refusal is kept too, so a bad file sitting
-    in the uploader is not decoded again on every rerun."""
-
-    def __init__(self, entries: int, budget: int):
-        self.entries, self.budget = entries, budget
-        self._items: OrderedDict[str, PreparedImage | BadImage] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, digest: str) -> PreparedImage | BadImage | None:
-        with self._lock:
-            found = self._items.get(digest)
-            if found is not None:
-                self._items.move_to_end(digest)
-            return found
-
-    def put(self, digest: str, value: PreparedImage | BadImage) -> None:
-        with self._lock:
-            self._items[digest] = value
-            self._items.move_to_end(digest)
-            while len(self._items) > 1 and (
-                len(self._items) > self.entries or self._bytes() > self.budget
-            ):
-                self._items.popitem(last=False)
-
-    def _bytes(self) -> int:
-        return sum(_size(v) for v in self._items.values())
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
 def _size(value: PreparedImage | BadImage) -> int:
     if isinstance(value, BadImage):
         return 256
     return len(value.data) + len(value.preview or b"")
 
 
-PREPARED = _PreparedCache(PREPARED_CACHE_ENTRIES, PREPARED_CACHE_BYTES)
+def prepared_cache(entries: int, budget: int) -> LimitedCache[PreparedImage | BadImage]:
+    """Prepared uploads by the digest of the file as uploaded; a refusal is kept too, so a
+    bad file sitting in the uploader is not decoded again on every rerun."""
+    return LimitedCache(entries, budget, size=_size)
+
+
+PREPARED = prepared_cache(PREPARED_CACHE_ENTRIES, PREPARED_CACHE_BYTES)
 _preparing = threading.BoundedSemaphore(PREPARING_AT_ONCE)
 
 
