@@ -10,10 +10,12 @@ import streamlit as st
 from components import connection, safe, state
 from components.connection import Connection
 from components.fmt import local_time, short
-from kontextlab.history import JobRecord
+from kontextlab.history import HistoryStore, JobRecord
 from kontextlab.images import BadImage, PreparedImage, prepare_reference
-from kontextlab.providers import Picture, ProviderError
+from kontextlab.providers import Picture
+from kontextlab.tasks import Busy, Progress, TaskState
 from kontextlab.untrusted import plain
+from kontextlab.vocabulary import JobState
 
 UPLOAD = "Upload a picture"
 RESULT = "One of my results"
@@ -47,23 +49,72 @@ def _apply_pending(prefix: str) -> None:
         st.session_state[f"{prefix}_ref_row"] = row_id
 
 
-def _upload(conn: Connection, prepared: PreparedImage, name: str, email: str | None) -> Reference:
+class UploadFailed(Exception):
+    """The upload ended in an error; the message is a plain sentence."""
+
+
+UPLOAD_WAIT_SECONDS = 1.0  # what a run may wait for an upload before showing its progress
+UPLOAD_TICK_SECONDS = 0.5
+
+
+def _upload(
+    conn: Connection, prepared: PreparedImage, name: str, email: str | None
+) -> Reference | None:
     """Upload once per session and picture; the upload is kept in history as an "upload" row,
-    so edits of it have a parent and the original shows in their lineage."""
+    so edits of it have a parent and the original shows in their lineage. The upload runs in
+    the background: a run waits for it at most its network budget, then shows "Uploading…"
+    until it is done (None meanwhile). Raises UploadFailed when it failed."""
     cache = state.uploads()
     key = (conn.base_url, conn.account_key, prepared.digest, email)
     if key not in cache:
-        with st.spinner("Uploading the picture…"):
-            asset = conn.provider.upload_reference(prepared.data, prepared.mime_type, account=email)
-        cache[key] = _record_upload(conn, prepared, name, asset)
+        name_of_task = f"upload:{prepared.digest}:{email or ''}"
+        tasks = connection.tasks()
+        task = tasks.get(conn.account_key, name_of_task)
+        if task is None:
+            provider, store = conn.provider, connection.store()
+            budget = connection.settings().image_budget_bytes
+
+            def work(_: Progress) -> tuple[str, str]:
+                asset = provider.upload_reference(prepared.data, prepared.mime_type, account=email)
+                return _record_upload(store, budget, conn, prepared, name, asset)
+
+            try:
+                task = tasks.start(conn.account_key, name_of_task, work)
+            except Busy as exc:
+                raise UploadFailed(str(exc)) from exc
+        if not task.wait(state.network_time_left(UPLOAD_WAIT_SECONDS)):
+            _await_upload(conn, name_of_task)
+            return None
+        tasks.forget(conn.account_key, name_of_task)
+        if task.state is TaskState.FAILED:
+            raise UploadFailed(task.error or "")
+        cache[key] = task.result
     row_id, file_id = cache[key]
     return Reference(file_id, prepared.preview, prepared.width, prepared.height, row_id)
 
 
+def _await_upload(conn: Connection, name: str) -> None:
+    """ "Uploading…" while the upload runs; the page reruns once it is done."""
+
+    @st.fragment(run_every=UPLOAD_TICK_SECONDS)
+    def tick() -> None:
+        task = connection.tasks().get(conn.account_key, name)
+        if task is None or not task.running:
+            st.rerun()
+        st.caption("Uploading the picture…")
+
+    tick()
+
+
 def _record_upload(
-    conn: Connection, prepared: PreparedImage, name: str, asset: Picture
+    store: HistoryStore,
+    budget: int,
+    conn: Connection,
+    prepared: PreparedImage,
+    name: str,
+    asset: Picture,
 ) -> tuple[str, str]:
-    store = connection.store()
+    """(Runs in the upload's task: no Streamlit here.)"""
     row_id = store.add_job(
         account_key=conn.account_key,
         kind="upload",
@@ -73,7 +124,7 @@ def _record_upload(
     )
     store.update_job(
         row_id,
-        status="completed",
+        status=JobState.COMPLETED,
         progress=100.0,
         file_id=asset.file_id,
         asset_url=asset.url,
@@ -84,7 +135,7 @@ def _record_upload(
         height=prepared.height,
         completed_at=datetime.now(UTC),
     )
-    store.keep_image(row_id, prepared.data, connection.settings().image_budget_bytes)
+    store.keep_image(row_id, prepared.data, budget)
     return row_id, asset.file_id or ""
 
 
@@ -105,8 +156,8 @@ def _from_upload(prefix: str, conn: Connection, email: str | None) -> Reference 
         st.caption(prepared.note)
     try:
         return _upload(conn, prepared, file.name, email)
-    except ProviderError as exc:
-        st.error(f"The picture could not be uploaded. {plain(exc.user_message)}")
+    except UploadFailed as exc:
+        st.error(f"The picture could not be uploaded. {plain(str(exc))}")
         return None
 
 

@@ -77,3 +77,23 @@ def test_history_renews_links_in_the_background(app_env: AppEnv) -> None:
     assert app_env.store.get(rid, app_env.key).url_expires_at > datetime.now(UTC) + timedelta(
         minutes=30
     )
+
+
+def test_a_reference_upload_runs_in_the_background(app_env: AppEnv) -> None:
+    from test_app_edit import picture
+
+    at = slow_app(app_env, "pages/edit.py")
+    at.file_uploader(key="edit_ref_file").set_value(("photo.png", picture(), "image/png"))
+    timed_run(at)
+    assert "Uploading the picture…" in [c.value for c in at.caption], "progress is shown"
+    assert at.button(key="edit_go").label, "the form is drawn meanwhile"
+    deadline = time.monotonic() + ARRIVAL_SECONDS
+    while "Uploading the picture…" in [c.value for c in at.caption]:
+        assert time.monotonic() < deadline, "the upload never ended"
+        time.sleep(0.2)  # the pace of the upload's ticking caption
+        timed_run(at)
+    assert not at.error, [e.value for e in at.error]
+    uploads = [r for r in app_env.emulator.requests if r[0] == "POST" and r[1] == "assets/"]
+    assert len(uploads) == 1, "one upload however many runs waited for it"
+    (row,) = [r for r in app_env.store.list(app_env.key) if r.kind == "upload"]
+    assert row.file_id and row.status == "completed"
