@@ -80,7 +80,7 @@ def test_without_the_full_image_the_thumbnail_is_offered_not_the_link(app_env: A
 
 
 def test_without_any_copy_a_sentence_says_so(app_env: AppEnv) -> None:
-    rid = made(app_env, "Nothing kept", image=None, thumbnail=None)
+    rid = made(app_env, "Nothing kept", image=None, thumbnail=None, preview=None)
     create, _, detail = pages(app_env, rid)
     for at in (create, detail):
         assert not at.exception and not at.image
@@ -90,7 +90,7 @@ def test_without_any_copy_a_sentence_says_so(app_env: AppEnv) -> None:
 
 
 def test_a_public_link_is_still_offered(app_env: AppEnv) -> None:
-    rid = made(app_env, "On public storage", image=None, thumbnail=None, asset_url=PUBLIC)
+    rid = made(app_env, "On public storage", image=None, thumbnail=None, preview=None, asset_url=PUBLIC)
     create, history, detail = pages(app_env, rid)
     assert link_buttons(create) == {"Open full image": PUBLIC}
     assert link_buttons(detail) == {"Open full image": PUBLIC}
