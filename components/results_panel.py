@@ -82,9 +82,14 @@ def results_panel(
         if ticking and not rows and state.settling(prefix):
             st.rerun()  # the result is on screen already: this only stops the ticking
         state.set_settling(prefix, ticking and not rows)
-        for record in rows:
-            _progress(record)
-        shows_picture = header(conn) if header else False
+        # Three boxes in fixed places: when a job's progress goes, the cards below keep
+        # their places, so the browser replaces them instead of briefly showing both.
+        progress_box, header_box, cards_box = st.container(), st.container(), st.container()
+        with progress_box:
+            for record in rows:
+                _progress(record)
+        with header_box:
+            shows_picture = header(conn) if header else False
         # A full run reads afresh (the store may have changed elsewhere); a tick only when
         # the jobs in flight changed, so a steady tick makes one query: the followed rows.
         key = (conn.account_key, tuple(kinds), tuple((r.id, r.status) for r in rows))
@@ -92,6 +97,7 @@ def results_panel(
         if recent is None:
             recent = jobs_view.recent_results(conn, kinds)
             state.set_recent(prefix, key, recent)
-        _cards(conn, recent, prefix, latest_image=not shows_picture)
+        with cards_box:
+            _cards(conn, recent, prefix, latest_image=not shows_picture)
 
     panel()
