@@ -17,11 +17,14 @@ MODEL_LABELS = {
     "flux": "FLUX.1 Kontext (default)",
     "flux-premium": "FLUX.1 Kontext Max (premium)",
     "nano-banana": "Nano Banana",
+    "flux-kontext-pro": "FLUX.1 Kontext [pro]: fast, about 4 credits a picture (default)",
+    "flux-kontext-max": "FLUX.1 Kontext [max]: best quality and typography, about 8 credits",
 }
 SCENE_FIELDS = ("location", "weather", "lighting")
 # The fields the Advanced section draws (when the provider accepts them for the kind).
 ADVANCED_FIELDS: tuple[str, ...] = (
-    *("poll_for_result", "max_jobs", "reply_url", "reply_ref", "model"),
+    *("poll_for_result", "max_jobs", "reply_url", "reply_ref", "webhook_url", "webhook_secret"),
+    "model",
     *SCENE_FIELDS,
     "email",
 )
@@ -54,10 +57,12 @@ def advanced_inputs(conn: Connection, prefix: str, kind: str) -> dict[str, Any]:
                 values[name] = _wait_input(prefix, caps) or None
             elif name == "max_jobs":
                 values[name] = _max_jobs_input(prefix, caps)
-            elif name == "reply_url":
+            elif name in ("reply_url", "webhook_url"):
                 values[name] = _text_input(
                     prefix, caps, name, "Webhook URL", "https://example.com/hook"
                 )
+            elif name == "webhook_secret":
+                values[name] = _secret_input(prefix, name)
             elif name == "reply_ref":
                 values[name] = _text_input(prefix, caps, name, "Webhook reference", None)
             elif name == "model":
@@ -77,6 +82,17 @@ def _text_input(
     )
     if name not in SCENE_FIELDS:
         field_error(prefix, name)
+    return text or None
+
+
+def _secret_input(prefix: str, name: str) -> str | None:
+    text = st.text_input(
+        "Webhook secret",
+        key=f"{prefix}_{name}",
+        type="password",
+        help="Sent along so your server can check that a webhook call is genuine.",
+    )
+    field_error(prefix, name)
     return text or None
 
 

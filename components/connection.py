@@ -17,7 +17,7 @@ from kontextlab.accounts import account_key, account_secret
 from kontextlab.config import Settings, load_settings
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings
-from kontextlab.providers import Provider, ProviderError, capabilities, connect
+from kontextlab.providers import Provider, ProviderError, capabilities, connect, registry
 from kontextlab.tasks import Busy, Task, TaskRunner, TaskState
 from kontextlab.visitors import Limits, Mode, Scope, Usage, scope_for
 
@@ -40,8 +40,13 @@ BFL_UNENCRYPTED = (
     "unencrypted. Use an https:// address in BFL_BASE_URL."
 )
 SERVICE_LABEL = "Image service"
-# The services the sidebar offers, in its order (provider names of the registry).
+# The services the sidebar offers, in its order (provider names of the registry); the
+# registry's default one comes first.
 SERVICES = ("ltx", "bfl")
+
+
+def services() -> tuple[str, ...]:
+    return (registry.DEFAULT, *(name for name in SERVICES if name != registry.DEFAULT))
 ACCOUNTS_TTL_SECONDS = 120.0  # account list and balances are read again after this
 ACCOUNTS_WAIT_SECONDS = 0.5  # what a run waits for them before saying "checking…"
 ACCOUNTS_TICK_SECONDS = 0.5
@@ -286,12 +291,12 @@ def _base_url(name: str, config: Settings) -> str:
 def _service_picker(config: Settings) -> str:
     """The image service to use: remembered for the session. A deployment with only a BFL
     key starts on BFL; otherwise useapi.net comes first, as it always has."""
-    if state.chosen_provider() not in SERVICES:
+    if state.chosen_provider() not in services():
         only_bfl = bool(config.bfl_key) and not config.token
-        st.session_state[state.PROVIDER] = "bfl" if only_bfl else SERVICES[0]
+        st.session_state[state.PROVIDER] = "bfl" if only_bfl else services()[0]
     name: str = st.sidebar.radio(
         SERVICE_LABEL,
-        SERVICES,
+        services(),
         key=state.PROVIDER,
         format_func=lambda n: capabilities(n).label,
         help="Which service makes the pictures. Each has its own key; without one, the demo "
@@ -346,7 +351,7 @@ def _others(name: str, source: str, config: Settings) -> dict[str, Provider]:
     with a deployer's key, the other key the deployer configured. A key the visitor pasted
     has its own history, so the other service's pasted key is not in it."""
     others: dict[str, Provider] = {}
-    for other in SERVICES:
+    for other in services():
         if other == name:
             continue
         if source == "demo":
@@ -365,7 +370,7 @@ def _scope_token(source: str, token: str, config: Settings) -> str:
     if source == "demo":
         return demo_backend().token
     if source == "secrets":
-        for name in SERVICES:
+        for name in services():
             key, _ = _configured(name, config)
             if key:
                 return key
