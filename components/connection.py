@@ -47,6 +47,8 @@ SERVICES = ("ltx", "bfl")
 
 def services() -> tuple[str, ...]:
     return (registry.DEFAULT, *(name for name in SERVICES if name != registry.DEFAULT))
+
+
 ACCOUNTS_TTL_SECONDS = 120.0  # account list and balances are read again after this
 ACCOUNTS_WAIT_SECONDS = 0.5  # what a run waits for them before saying "checking…"
 ACCOUNTS_TICK_SECONDS = 0.5
