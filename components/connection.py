@@ -467,17 +467,15 @@ def credits_text(credits: float, dollars_per_credit: float | None) -> str:
 
 def _balance_line(conn: Connection) -> None:
     """The balance of a service without accounts (BFL's credits), for whoever pays it: the
-    visitor's own key, a team; the demo's is play money. A deployer's stays unsaid."""
-    if conn.emails or "" not in conn.balances:
-        return
-    if not (conn.shows_account or conn.demo):
+    visitor's own key, a team. A deployer's stays unsaid; the demo's is play money."""
+    if conn.emails or "" not in conn.balances or not conn.shows_account or conn.demo:
         return
     balance = conn.balances[""]
     if balance is None:
         st.sidebar.caption("Balance: unknown.")
         return
     text = credits_text(balance, conn.provider.capabilities.dollars_per_credit)
-    st.sidebar.caption(f"Demo balance: {text}" if conn.demo else f"Balance: {text}")
+    st.sidebar.caption(f"Balance: {text}")
 
 
 def _account_picker(conn: Connection, config: Settings) -> None:

@@ -49,7 +49,7 @@ def output_inputs(conn: Connection, prefix: str, kind: str, *, has_picture: bool
         field_error(prefix, "output_format")
     if "prompt_upsampling" in shown:
         values["prompt_upsampling"] = st.toggle(
-            "Let the service improve my prompt (prompt upsampling)",
+            "Improve my prompt (upsampling)",
             key=f"{prefix}_prompt_upsampling",
             help=UPSAMPLING_HELP,
         )

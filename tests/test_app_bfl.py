@@ -208,3 +208,23 @@ def test_the_cost_of_one_click_and_the_balance(env: AppEnv) -> None:
     assert "One picture: 8 credits ($0.08) with FLUX.1 Kontext [max]." in texts(at)
     # The deployer's balance stays unsaid to visitors of its key.
     assert "Balance:" not in "\n".join(str(c.value) for c in at.sidebar.caption)
+
+
+def test_a_pasted_bfl_key_shows_its_balance_in_credits_and_dollars(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BFL_API_KEY")  # only the address is configured: the visitor pastes
+    at = choose_bfl(env.app())
+    assert any("Demo mode:" in str(i.value) for i in at.info)
+    at.sidebar.text_input(key="conn_bfl_key").set_value(f" {DEMO_BFL_KEY}\u200b ").run()
+    assert not at.exception
+    wait_until(
+        lambda: "Balance:" in "\n".join(str(c.value) for c in at.run().sidebar.caption),
+        "the balance to show",
+        30,
+        interval=0.2,
+    )
+    captions = "\n".join(str(c.value) for c in at.sidebar.caption)
+    assert "Balance: 10,000 credits ($100.00)" in captions
+    assert not any("Demo mode:" in str(i.value) for i in at.info)
+    assert DEMO_BFL_KEY not in texts(at)  # a key is never shown

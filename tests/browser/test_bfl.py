@@ -57,6 +57,9 @@ def test_demo_bfl_create_then_edit_sends_the_source_picture(
     assert "input_image" not in created.request and isinstance(created.request["seed"], int)
     page.set_viewport_size(PHONE)
     wait_idle(page)
+    # A narrow window slides the sidebar away: wait until it is closed.
+    expect(page.locator("[data-testid=stSidebar]")).to_have_attribute("data-collapsed", "true")
+    page.wait_for_timeout(800)  # the slide's animation
     full_screenshot(page, "bfl-create-phone")
     page.set_viewport_size(WIDE)
     wait_idle(page)
