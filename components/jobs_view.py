@@ -127,7 +127,10 @@ def not_connected(label: str) -> str:
 
 
 def cost_line(conn: Connection, prefix: str) -> None:
-    """What one click costs with the chosen model, in credits (and dollars where known)."""
+    """What one click costs with the chosen model, in credits (and dollars where known), for
+    whoever pays: the visitor's own key, a team, the demo (a deployer's money stays unsaid)."""
+    if not (conn.shows_account or conn.demo):
+        return
     caps = conn.provider.capabilities
     chosen = st.session_state.get(f"{prefix}_model")
     model = chosen if chosen in caps.models else caps.default_model

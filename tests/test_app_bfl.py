@@ -200,13 +200,18 @@ def test_a_lost_submit_answer_is_unknown_with_no_search_offered(env: AppEnv) -> 
     assert "Send again…" in labels
 
 
-def test_the_cost_of_one_click_and_the_balance(env: AppEnv) -> None:
+def test_the_cost_of_one_click(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BFL_API_KEY")  # the BFL demo: its price is shown
     at = choose_bfl(env.app())
     page = texts(at)
     assert "One picture: 4 credits ($0.04) with FLUX.1 Kontext [pro]." in page
     at.selectbox(key="create_model").set_value("flux-kontext-max").run()
     assert "One picture: 8 credits ($0.08) with FLUX.1 Kontext [max]." in texts(at)
-    # The deployer's balance stays unsaid to visitors of its key.
+
+
+def test_a_deployers_key_keeps_its_price_and_balance_unsaid(env: AppEnv) -> None:
+    at = choose_bfl(env.app())
+    assert "credits" not in texts(at)
     assert "Balance:" not in "\n".join(str(c.value) for c in at.sidebar.caption)
 
 
@@ -228,3 +233,24 @@ def test_a_pasted_bfl_key_shows_its_balance_in_credits_and_dollars(
     assert "Balance: 10,000 credits ($100.00)" in captions
     assert not any("Demo mode:" in str(i.value) for i in at.info)
     assert DEMO_BFL_KEY not in texts(at)  # a key is never shown
+
+
+def test_rerun_uses_the_service_that_made_the_row(env: AppEnv) -> None:
+    at = env.app()
+    create(env, at, "A red fox in the snow")  # useapi.net (LTX)
+    first = finished(env, "create")
+    assert first.provider == "ltx" and first.status == "completed", first.message
+    choose_bfl(at)
+    rerun = [b for b in at.button if b.label == "Re-run"]
+    assert rerun, [b.label for b in at.button]
+    rerun[0].click().run()
+    assert not at.exception
+    wait_until(
+        lambda: len(env.store.list(env.key, kinds=["create"], limit=5)) == 2,
+        "the re-run to be recorded",
+        30,
+    )
+    again = finished(env, "create")
+    assert again.id != first.id
+    assert again.provider == "ltx" and again.seed == first.seed, again.provider
+    assert again.status == "completed", again.message
