@@ -17,9 +17,9 @@ MODEL_LABELS = {
     "flux": "FLUX.1 Kontext (default)",
     "flux-premium": "FLUX.1 Kontext Max (premium)",
     "nano-banana": "Nano Banana",
-    "flux-kontext-pro": "FLUX.1 Kontext [pro]: fast, about 4 credits a picture (default)",
-    "flux-kontext-max": "FLUX.1 Kontext [max]: best quality and typography, about 8 credits",
 }
+# FLUX.1 Kontext's tiers, as Black Forest Labs names its models ("<family>-<tier>").
+TIER_WORDS = {"pro": "fast", "max": "best quality and typography"}
 SCENE_FIELDS = ("location", "weather", "lighting")
 # The fields the Advanced section draws (when the provider accepts them for the kind).
 ADVANCED_FIELDS: tuple[str, ...] = (
@@ -30,8 +30,34 @@ ADVANCED_FIELDS: tuple[str, ...] = (
 )
 
 
+def model_name(model: str) -> str:
+    """A model in words: "FLUX.1 Kontext [pro]" for BFL's tiers, else the label or the id."""
+    if model in MODEL_LABELS:
+        return MODEL_LABELS[model]
+    family, _, tier = model.rpartition("-")
+    return f"FLUX.1 Kontext [{tier}]" if family.split("-") == ["flux", "kontext"] else model
+
+
+def model_labeller(caps: Capabilities) -> Callable[[str], str]:
+    """A model's name, what it is good at and its price, for the picker."""
+
+    def label(model: str) -> str:
+        name = model_name(model)
+        if model in MODEL_LABELS:
+            return name
+        words = [w for w in (TIER_WORDS.get(model.rpartition("-")[2]),) if w]
+        credits = caps.cost(model)
+        if credits is not None:
+            words.append(f"about {credits:g} credits a picture")
+        if model == caps.default_model:
+            words.append("default")
+        return f"{name}: {', '.join(words)}" if words else name
+
+    return label
+
+
 def model_label(model: str) -> str:
-    return MODEL_LABELS.get(model, model)
+    return model_name(model)
 
 
 def wait_labeller(step_seconds: float | None) -> Callable[[int], str]:
@@ -131,7 +157,9 @@ def _max_jobs_input(prefix: str, caps: Capabilities) -> int | None:
 
 
 def _model_input(prefix: str, caps: Capabilities) -> str | None:
-    model = st.selectbox("Model", caps.models, key=f"{prefix}_model", format_func=model_label)
+    model = st.selectbox(
+        "Model", caps.models, key=f"{prefix}_model", format_func=model_labeller(caps)
+    )
     field_error(prefix, "model")
     return None if model == caps.default_model else model
 

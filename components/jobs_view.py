@@ -138,7 +138,7 @@ def cost_line(conn: Connection, prefix: str) -> None:
     if credits is None:
         return
     price = connection.credits_text(credits, caps.dollars_per_credit)
-    name = advanced.model_label(model).split(":")[0] if model else caps.label
+    name = advanced.model_name(model) if model else caps.label
     free = " The demo charges nothing real." if conn.demo else ""
     st.caption(f"One picture: {price} with {name}.{free}")
 
