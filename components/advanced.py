@@ -18,17 +18,46 @@ MODEL_LABELS = {
     "flux-premium": "FLUX.1 Kontext Max (premium)",
     "nano-banana": "Nano Banana",
 }
+# FLUX.1 Kontext's tiers, as Black Forest Labs names its models ("<family>-<tier>").
+TIER_WORDS = {"pro": "fast", "max": "best quality and typography"}
 SCENE_FIELDS = ("location", "weather", "lighting")
 # The fields the Advanced section draws (when the provider accepts them for the kind).
 ADVANCED_FIELDS: tuple[str, ...] = (
-    *("poll_for_result", "max_jobs", "reply_url", "reply_ref", "model"),
+    *("poll_for_result", "max_jobs", "reply_url", "reply_ref", "webhook_url", "webhook_secret"),
+    "model",
     *SCENE_FIELDS,
     "email",
 )
 
 
+def model_name(model: str) -> str:
+    """A model in words: "FLUX.1 Kontext [pro]" for BFL's tiers, else the label or the id."""
+    if model in MODEL_LABELS:
+        return MODEL_LABELS[model]
+    family, _, tier = model.rpartition("-")
+    return f"FLUX.1 Kontext [{tier}]" if family.split("-") == ["flux", "kontext"] else model
+
+
+def model_labeller(caps: Capabilities) -> Callable[[str], str]:
+    """A model's name, what it is good at and its price, for the picker."""
+
+    def label(model: str) -> str:
+        name = model_name(model)
+        if model in MODEL_LABELS:
+            return name
+        words = [w for w in (TIER_WORDS.get(model.rpartition("-")[2]),) if w]
+        credits = caps.cost(model)
+        if credits is not None:
+            words.append(f"about {credits:g} credits a picture")
+        if model == caps.default_model:
+            words.append("default")
+        return f"{name}: {', '.join(words)}" if words else name
+
+    return label
+
+
 def model_label(model: str) -> str:
-    return MODEL_LABELS.get(model, model)
+    return model_name(model)
 
 
 def wait_labeller(step_seconds: float | None) -> Callable[[int], str]:
@@ -54,10 +83,12 @@ def advanced_inputs(conn: Connection, prefix: str, kind: str) -> dict[str, Any]:
                 values[name] = _wait_input(prefix, caps) or None
             elif name == "max_jobs":
                 values[name] = _max_jobs_input(prefix, caps)
-            elif name == "reply_url":
+            elif name in ("reply_url", "webhook_url"):
                 values[name] = _text_input(
                     prefix, caps, name, "Webhook URL", "https://example.com/hook"
                 )
+            elif name == "webhook_secret":
+                values[name] = _secret_input(prefix, name)
             elif name == "reply_ref":
                 values[name] = _text_input(prefix, caps, name, "Webhook reference", None)
             elif name == "model":
@@ -77,6 +108,17 @@ def _text_input(
     )
     if name not in SCENE_FIELDS:
         field_error(prefix, name)
+    return text or None
+
+
+def _secret_input(prefix: str, name: str) -> str | None:
+    text = st.text_input(
+        "Webhook secret",
+        key=f"{prefix}_{name}",
+        type="password",
+        help="Sent along so your server can check that a webhook call is genuine.",
+    )
+    field_error(prefix, name)
     return text or None
 
 
@@ -115,7 +157,9 @@ def _max_jobs_input(prefix: str, caps: Capabilities) -> int | None:
 
 
 def _model_input(prefix: str, caps: Capabilities) -> str | None:
-    model = st.selectbox("Model", caps.models, key=f"{prefix}_model", format_func=model_label)
+    model = st.selectbox(
+        "Model", caps.models, key=f"{prefix}_model", format_func=model_labeller(caps)
+    )
     field_error(prefix, "model")
     return None if model == caps.default_model else model
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -16,23 +17,38 @@ from kontextlab.accounts import account_key, account_secret
 from kontextlab.config import Settings, load_settings
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings
-from kontextlab.providers import Provider, ProviderError, connect
+from kontextlab.providers import Provider, ProviderError, capabilities, connect, registry
 from kontextlab.tasks import Busy, Task, TaskRunner, TaskState
 from kontextlab.visitors import Limits, Mode, Scope, Usage, scope_for
 
 log = logging.getLogger(__name__)
 
 DEMO_BANNER = (
-    "**Demo mode:** images are drawn locally by the built-in emulator; add a useapi.net token "
-    "to generate with FLUX.1 Kontext. Your demo pictures are yours alone: other visitors "
-    "don't see them."
+    "**Demo mode:** images are drawn locally by the built-in emulator; add a Black Forest Labs "
+    "API key (or a useapi.net token) to generate with FLUX.1 Kontext. Your demo pictures are "
+    "yours alone: other visitors don't see them."
 )
 DEMO_JOB_SECONDS = 4.0
 SETTINGS_TOKEN = "The token in the app's settings (USEAPI_TOKEN)"
+SETTINGS_BFL_KEY = "The key in the app's settings (BFL_API_KEY)"
 UNENCRYPTED = (
     "The API address {url} starts with http://, so the token would travel over the network "
     "unencrypted. Use an https:// address in USEAPI_BASE_URL."
 )
+BFL_UNENCRYPTED = (
+    "The API address {url} starts with http://, so the key would travel over the network "
+    "unencrypted. Use an https:// address in BFL_BASE_URL."
+)
+SERVICE_LABEL = "Image service"
+# The services the sidebar offers, in its order (provider names of the registry); the
+# registry's default one comes first.
+SERVICES = ("ltx", "bfl")
+
+
+def services() -> tuple[str, ...]:
+    return (registry.DEFAULT, *(name for name in SERVICES if name != registry.DEFAULT))
+
+
 ACCOUNTS_TTL_SECONDS = 120.0  # account list and balances are read again after this
 ACCOUNTS_WAIT_SECONDS = 0.5  # what a run waits for them before saying "checking…"
 ACCOUNTS_TICK_SECONDS = 0.5
@@ -53,6 +69,31 @@ class Connection:
     scope: Scope | None = None
     limits: Limits = field(default_factory=Limits)
     accounts_known: bool = True  # False while the account list is still being read
+    # The other services connected in this run, in the same history scope (by provider name):
+    # what re-runs a row another service made.
+    others: dict[str, Provider] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The chosen service's provider name ("ltx", "bfl")."""
+        return self.provider.capabilities.name
+
+    def provider_for(self, name: str | None) -> Provider | None:
+        """The connected provider of that name (the chosen one for None), or None when that
+        service is not connected now."""
+        if name is None or name == self.name:
+            return self.provider
+        return self.others.get(name)
+
+    @property
+    def providers(self) -> list[Provider]:
+        """Every provider connected in this run, the chosen one first."""
+        return [self.provider, *self.others.values()]
+
+    @property
+    def balance(self) -> float | None:
+        """Credits left on the chosen account (on a service without accounts, its own)."""
+        return self.balances.get(self.email or "")
 
     @property
     def needs_email(self) -> bool:
@@ -104,16 +145,32 @@ def job_runner(url: str) -> JobRunner:
     )
 
 
+class DemoBackend(NamedTuple):
+    """The built-in emulator's addresses and (public) keys, for both services."""
+
+    base_url: str
+    token: str
+    bfl_base_url: str
+    bfl_key: str
+
+    def of(self, name: str) -> tuple[str, str]:
+        """(base URL, token) of one service's demo."""
+        return (self.bfl_base_url, self.bfl_key) if name == "bfl" else (self.base_url, self.token)
+
+
 @st.cache_resource(show_spinner="Starting the demo emulator…")
-def demo_backend() -> tuple[str, str]:
-    """Start the bundled emulator once per server process; returns (base_url, token)."""
-    from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
+def demo_backend() -> DemoBackend:
+    """Start the bundled emulator once per server process: one server answers both services'
+    routes (LTX under its API prefix, BFL's at the origin)."""
+    from kontextlab.emulator import DEMO_BFL_KEY, DEMO_TOKEN, Emulator, EmulatorConfig
 
     seconds = float(os.environ.get("KONTEXTLAB_DEMO_JOB_SECONDS") or DEMO_JOB_SECONDS)
     # No webhook leaves the demo: visitors are strangers, and a webhook could point anywhere
     # the server reaches. The pages say where it would have gone instead.
     emulator = Emulator(EmulatorConfig.demo(job_seconds=seconds, allow_webhook_hosts=()))
-    return emulator.start(), DEMO_TOKEN
+    base_url = emulator.start()
+    parts = urlsplit(base_url)
+    return DemoBackend(base_url, DEMO_TOKEN, f"{parts.scheme}://{parts.netloc}", DEMO_BFL_KEY)
 
 
 @st.cache_resource(show_spinner=False)
@@ -143,23 +200,29 @@ def runner() -> JobRunner:
     return job_runner(settings().database_url)
 
 
-def _provider(base_url: str, token: str) -> Provider:
+def _provider(name: str, base_url: str, token: str) -> Provider:
     # One provider (one requests.Session) per browser session and backend.
     cache = state.clients()
-    key = (base_url, account_key(token))
+    key = (name, base_url, account_key(token))
     if key not in cache:
-        cache[key] = connect(None, base_url, token)
+        cache[key] = connect(name, base_url, token)
     provider: Provider = cache[key]
     return provider
 
 
 def _read_accounts(provider: Provider) -> AccountInfo:
-    """Account emails and balances for one token (runs in a background task)."""
+    """Account emails and balances for one token (runs in a background task). A service
+    without accounts (BFL) has one balance, under ""."""
     try:
         emails = sorted(provider.accounts())
     except ProviderError as exc:
         return [], {}, exc.user_message
     balances: dict[str, float | None] = {}
+    if not emails and provider.capabilities.dollars_per_credit is not None:
+        try:
+            balances[""] = provider.balance()
+        except ProviderError as exc:
+            return [], {}, exc.user_message
     for email in emails[:10]:
         try:
             balances[email] = provider.balance(email)
@@ -211,31 +274,109 @@ def _await_accounts(provider: Provider, base_url: str, key: str) -> None:
         tick()
 
 
-def _token_input(config: Settings) -> tuple[str | None, str]:
-    """The token to use and where it came from, rendered in the sidebar.
+def _configured(name: str, config: Settings) -> tuple[str | None, str | None]:
+    """A service's key from the app's settings, read as people paste them: (the key, or
+    None; a sentence when one is set but cannot be sent)."""
+    raw, what = (
+        (config.bfl_key, SETTINGS_BFL_KEY) if name == "bfl" else (config.token, SETTINGS_TOKEN)
+    )
+    if not raw:
+        return None, None
+    read = tokens.read_token(raw, what)
+    return read.token, read.problem
+
+
+def _base_url(name: str, config: Settings) -> str:
+    return config.bfl_base_url if name == "bfl" else config.base_url
+
+
+def _service_picker(config: Settings) -> str:
+    """The image service to use: remembered for the session. A deployment with only a BFL
+    key starts on BFL; otherwise useapi.net comes first, as it always has."""
+    if state.chosen_provider() not in services():
+        only_bfl = bool(config.bfl_key) and not config.token
+        st.session_state[state.PROVIDER] = "bfl" if only_bfl else services()[0]
+    name: str = st.sidebar.radio(
+        SERVICE_LABEL,
+        services(),
+        key=state.PROVIDER,
+        format_func=lambda n: capabilities(n).label,
+        help="Which service makes the pictures. Each has its own key; without one, the demo "
+        "draws them locally.",
+    )
+    return name
+
+
+def _token_input(config: Settings, name: str = "ltx") -> tuple[str | None, str]:
+    """The chosen service's token (or key) and where it came from, rendered in the sidebar.
 
     Tokens are read as people paste them (kontextlab.tokens): invisible characters are
     dropped; a token that still cannot be sent is explained here and not used."""
-    if links.sends_token_unencrypted(config.base_url):
-        st.sidebar.warning(UNENCRYPTED.format(url=links.display_url(config.base_url)))
-    if config.token:
-        configured = tokens.read_token(config.token, SETTINGS_TOKEN)
-        if configured.token:
-            st.sidebar.caption("API token: configured in secrets.")
-            return configured.token, "secrets"
-        if configured.problem:
-            st.sidebar.error(configured.problem, icon=":material/key_off:")
-    typed = st.sidebar.text_input(
-        "useapi.net API token",
-        type="password",
-        key="conn_token",
-        help="Kept only in this browser session. Leave empty to use the demo.",
-        placeholder="Paste your token to use FLUX.1 Kontext",
-    )
-    pasted = tokens.read_token(typed)
+    bfl = name == "bfl"
+    base_url = _base_url(name, config)
+    if links.sends_token_unencrypted(base_url):
+        warning = BFL_UNENCRYPTED if bfl else UNENCRYPTED
+        st.sidebar.warning(warning.format(url=links.display_url(base_url)))
+    configured, problem = _configured(name, config)
+    if configured:
+        st.sidebar.caption(
+            "API key: configured in secrets." if bfl else "API token: configured in secrets."
+        )
+        return configured, "secrets"
+    if problem:
+        st.sidebar.error(problem, icon=":material/key_off:")
+    if bfl:
+        typed = st.sidebar.text_input(
+            "Black Forest Labs API key",
+            type="password",
+            key=state.PASTED_KEYS["bfl"],
+            help="Kept only in this browser session. Get one at dashboard.bfl.ai (API keys). "
+            "Leave empty to use the demo.",
+            placeholder="Paste your key to use FLUX.1 Kontext",
+        )
+    else:
+        typed = st.sidebar.text_input(
+            "useapi.net API token",
+            type="password",
+            key=state.PASTED_KEYS["ltx"],
+            help="Kept only in this browser session. Leave empty to use the demo.",
+            placeholder="Paste your token to use FLUX.1 Kontext",
+        )
+    pasted = tokens.read_token(typed, "The key" if bfl else "The token")
     if pasted.problem:
         st.sidebar.error(pasted.problem, icon=":material/key_off:")
     return pasted.token, "typed"
+
+
+def _others(name: str, source: str, config: Settings) -> dict[str, Provider]:
+    """The other services connected in the same history scope: in the demo, the other demo;
+    with a deployer's key, the other key the deployer configured. A key the visitor pasted
+    has its own history, so the other service's pasted key is not in it."""
+    others: dict[str, Provider] = {}
+    for other in services():
+        if other == name:
+            continue
+        if source == "demo":
+            others[other] = _provider(other, *demo_backend().of(other))
+        elif source == "secrets":
+            key, _ = _configured(other, config)
+            if key:
+                others[other] = _provider(other, _base_url(other, config), key)
+    return others
+
+
+def _scope_token(source: str, token: str, config: Settings) -> str:
+    """The token whose key scopes the history: one per deployment, so a visitor sees their
+    pictures of every service it offers (the demo's token for both demos; the deployer's
+    useapi.net token, else its BFL key); a pasted key scopes its own."""
+    if source == "demo":
+        return demo_backend().token
+    if source == "secrets":
+        for name in services():
+            key, _ = _configured(name, config)
+            if key:
+                return key
+    return token
 
 
 def _mode(source: str, demo: bool, config: Settings) -> Mode:
@@ -259,34 +400,41 @@ def render_sidebar() -> Connection | None:
     shared token waits for the browser to say who the visitor is (first run only)."""
     config = settings()
     st.sidebar.subheader("Connection")
-    token, source = _token_input(config)
+    state.keep_provider_choice()
+    name = _service_picker(config)
+    token, source = _token_input(config, name)
     use_demo = not token or st.sidebar.toggle(
         "Use the demo instead",
         key="conn_use_demo",
         help="Try the app with the built-in emulator; no credits are spent.",
     )
     if use_demo or not token:  # the same test (use_demo covers no token), said for the checker
-        base_url, token = demo_backend()
+        base_url, token = demo_backend().of(name)
+        source = "demo"
     else:
-        base_url = config.base_url
+        base_url = _base_url(name, config)
     mode = _mode(source, use_demo, config)
     secret = config.account_secret.encode() if config.account_secret else None
-    token_key = account_key(token, secret)
+    token_key = account_key(_scope_token(source, token, config), secret)
     who = visitor_id() if mode.per_visitor else None
     if mode.per_visitor and who is None:
         return None
     scope = scope_for(token_key, mode, who, secret or account_secret())
-    provider = _provider(base_url, token)
-    info = _accounts(provider, base_url, token_key)
+    provider = _provider(name, base_url, token)
+    # The account read is cached by the key of the token it reads, never the token itself.
+    read_key = account_key(token, secret)
+    info = _accounts(provider, base_url, read_key)
     emails, balances, problem = info or ([], {}, None)
     conn = Connection(
         provider, scope.key, use_demo, base_url, emails, None, balances, problem, scope
     )
     conn.accounts_known = info is not None
+    conn.others = _others(name, source, config)
     if info is None:
-        _await_accounts(provider, base_url, token_key)
+        _await_accounts(provider, base_url, read_key)
     conn.limits = _limits(mode, config)
     _account_picker(conn, config)
+    _balance_line(conn)
     _allowance(conn)
     if use_demo:
         st.info(DEMO_BANNER, icon=":material/science:")
@@ -303,6 +451,31 @@ def _allowance(conn: Connection) -> None:
     sentence = left.sentence() if left else None
     if sentence:
         st.sidebar.caption(f"Demo: {sentence}" if conn.demo else sentence)
+
+
+def credits_text(credits: float, dollars_per_credit: float | None) -> str:
+    """ "396 credits ($3.96)": credits, and dollars where the service prices its credits."""
+    amount = (
+        f"{credits:,.0f} credits"
+        if credits >= 10 or credits == int(credits)
+        else f"{credits:,.2f} credits"
+    )
+    if dollars_per_credit is None:
+        return amount
+    return f"{amount} (${credits * dollars_per_credit:,.2f})"
+
+
+def _balance_line(conn: Connection) -> None:
+    """The balance of a service without accounts (BFL's credits), for whoever pays it: the
+    visitor's own key, a team. A deployer's stays unsaid; the demo's is play money."""
+    if conn.emails or "" not in conn.balances or not conn.shows_account or conn.demo:
+        return
+    balance = conn.balances[""]
+    if balance is None:
+        st.sidebar.caption("Balance: unknown.")
+        return
+    text = credits_text(balance, conn.provider.capabilities.dollars_per_credit)
+    st.sidebar.caption(f"Balance: {text}")
 
 
 def _account_picker(conn: Connection, config: Settings) -> None:

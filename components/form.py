@@ -38,6 +38,7 @@ STYLE_DESCRIPTIONS = {
     "3d_cartoon": "Rounded 3D cartoon characters and sets",
     "colored": "Rich hand-coloured illustration",
 }
+SEGMENTED_SHAPES = 4  # more shapes than this are offered in a list
 NO_WAIT = 0  # widget sentinels: Streamlit shows a None option as an empty placeholder
 
 
@@ -132,9 +133,10 @@ def aspect_ratio_input(conn: Connection, prefix: str, kind: str) -> str | None:
     key = f"{prefix}_aspect_ratio"
     st.session_state.setdefault(key, caps.default_shape)
     value: str | None
-    if caps.spec("aspect_ratio").free:  # the shapes are suggestions: any W:H may be typed
+    spec = caps.spec("aspect_ratio")
+    if spec.free or len(caps.shapes) > SEGMENTED_SHAPES:  # many shapes: a list, not buttons
         value = st.selectbox(
-            "Shape", caps.shapes, key=key, format_func=shape_label, accept_new_options=True
+            "Shape", caps.shapes, key=key, format_func=shape_label, accept_new_options=spec.free
         )
     else:
         value = st.segmented_control("Shape", caps.shapes, key=key, format_func=shape_label)
@@ -287,6 +289,10 @@ RESTORABLE: dict[str, tuple[str, Any]] = {
     "max_jobs": ("max_jobs", None),
     "reply_url": ("reply_url", ""),
     "reply_ref": ("reply_ref", ""),
+    "webhook_url": ("webhook_url", ""),
+    "output_format": ("output_format", "png"),
+    "prompt_upsampling": ("prompt_upsampling", False),
+    "safety": ("safety", 2),
     "model": ("model", None),
     "location": ("location", ""),
     "weather": ("weather", ""),
@@ -319,6 +325,10 @@ def apply_pending_settings(conn: Connection, prefix: str) -> None:
     defaults = {"aspect_ratio": caps.default_shape, "model": caps.default_model}
     for name, (suffix, empty) in RESTORABLE.items():
         value = fields.get(name)
+        if (name == "model" and value not in caps.models) or (
+            name == "aspect_ratio" and value not in caps.shapes and not caps.spec(name).free
+        ):
+            value = None  # another provider's model or shape: this one's default
         missing = defaults.get(name, empty)
         st.session_state[f"{prefix}_{suffix}"] = missing if value in (None, "") else value
     if fields.get("reference_strength") is not None:

@@ -91,6 +91,10 @@ PARAMETERS = {
     "max_jobs": "Max parallel jobs",
     "reply_url": "Webhook URL",
     "reply_ref": "Webhook reference",
+    "webhook_url": "Webhook URL",
+    "output_format": "File format",
+    "prompt_upsampling": "Prompt upsampling",
+    "safety": "Safety tolerance",
     "email": "Account email",
 }
 
@@ -113,6 +117,12 @@ def parameter_rows(
     rows = _labelled(record, fields)
     if "prompt" not in fields and record.prompt:
         rows.insert(0, ("Prompt", record.prompt))
+    caps = stored.capabilities_of(record)
+    made_with: list[tuple[str, Any]] = [("Service", caps.label)]
+    if "model" not in fields and record.model:
+        made_with.append(("Model", record.model))
+    made_with.append(("Cost", _cost_text(record)))
+    rows[1:1] = made_with
     size = f"{record.width} × {record.height}" if record.width and record.height else None
     rows += [
         ("Seed", record.seed),
@@ -128,6 +138,18 @@ def parameter_rows(
         ("Origin", {"remote": "synced from the account", "import": "imported"}.get(record.origin)),
     ]
     return [(k, v) for k, v in rows if v is not None and v != ""]
+
+
+def _cost_text(record: JobRecord) -> str | None:
+    """What the job cost: the service's own figure, else its published price (for a job
+    that made a picture), in credits and dollars where known."""
+    caps = stored.capabilities_of(record)
+    if record.cost is not None:
+        return connection.credits_text(record.cost, caps.dollars_per_credit)
+    price = caps.cost(record.model)
+    if price is None or record.status != JobState.COMPLETED or record.kind == "upload":
+        return None
+    return f"about {connection.credits_text(price, caps.dollars_per_credit)} (list price)"
 
 
 def _link_text(record: JobRecord) -> str:

@@ -7,12 +7,12 @@ from typing import Any
 
 import streamlit as st
 
-from components import connection, form, state, stored
+from components import advanced, connection, form, state, stored
 from components.connection import Connection
 from components.reference import choose_result
 from kontextlab.history import HistoryStore, JobRecord
 from kontextlab.jobs import TooManyJobs
-from kontextlab.providers import InvalidRequest, PreparedRequest
+from kontextlab.providers import InvalidRequest, PreparedRequest, Provider
 from kontextlab.untrusted import plain
 from kontextlab.visitors import LimitReached
 from kontextlab.vocabulary import ACTIVE_STATES, JobState
@@ -26,10 +26,11 @@ def submit(
     conn: Connection,
     request: PreparedRequest,
     parent_id: str | None = None,
+    provider: Provider | None = None,
 ) -> str | None:
-    """Count, record and send a prepared job. Returns its row id, or None (with a sentence)
-    when a daily limit would be passed, or too many jobs are already on the way; nothing is
-    then sent."""
+    """Count, record and send a prepared job (with `provider`, else the chosen one). Returns
+    its row id, or None (with a sentence) when a daily limit would be passed, or too many
+    jobs are already on the way; nothing is then sent."""
     try:
         reservation = connection.usage().reserve(conn.scope, conn.limits) if conn.scope else None
     except LimitReached as exc:
@@ -38,7 +39,7 @@ def submit(
         return None
     try:
         row_id = connection.runner().submit(
-            conn.provider, request, account_key=conn.account_key, parent_id=parent_id
+            provider or conn.provider, request, account_key=conn.account_key, parent_id=parent_id
         )
         state.clear_refusal()
         state.follow(conn.account_key, row_id, request.kind)
@@ -86,26 +87,60 @@ def send_form(
 def chosen_settings(record: JobRecord) -> dict[str, Any]:
     """A job's settings as form fields (by field name), without the runner's tag (the row
     id): not a user's setting. {} for a kind or provider the app has no rules for."""
-    return stored.fields(record, {k: v for k, v in record.request.items() if v != record.id})
+    fields = stored.fields(record, {k: v for k, v in record.request.items() if v != record.id})
+    caps = stored.capabilities_of(record)
+    if fields and record.model in caps.models and caps.accepts(record.kind, "model"):
+        fields.setdefault("model", record.model)  # kept beside the body (BFL: the endpoint)
+    return fields
 
 
 def rerun(conn: Connection, record: JobRecord, vary: bool = False) -> str | None:
-    """Send a job again: the same settings and the seed it used, or a new random seed."""
+    """Send a job again with the provider that made it and its model: the same settings and
+    the seed it used, or a new random seed."""
     seed = form.new_random_seed() if vary else record.seed
+    provider = conn.provider_for(record.provider)
+    if provider is None:
+        label = stored.capabilities_of(record).label
+        st.toast(not_connected(label), icon=":material/link_off:")
+        return None
     try:
-        if stored.rules_of(record) is None or record.kind not in conn.provider.capabilities.kinds:
+        if stored.rules_of(record) is None or record.kind not in provider.capabilities.kinds:
             raise KeyError(record.kind)  # a provider or kind the app cannot send again
         fields = chosen_settings(record)
         if seed is not None and record.kind != "upscale":
             fields["seed"] = seed
-        request = conn.provider.prepare(record.kind, fields)
+        request = provider.prepare(record.kind, fields)
     except InvalidRequest as exc:
         st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
         return None
     except (KeyError, TypeError):
         st.toast("This job's settings cannot be sent again.", icon=":material/error:")
         return None
-    return submit(conn, request, parent_id=record.parent_id)
+    return submit(conn, request, parent_id=record.parent_id, provider=provider)
+
+
+def not_connected(label: str) -> str:
+    return (
+        f"Not sent: this job was made with {label}, which is not connected now. Choose it "
+        "in the sidebar (with its key) to send it again."
+    )
+
+
+def cost_line(conn: Connection, prefix: str) -> None:
+    """What one click costs with the chosen model, in credits (and dollars where known), for
+    whoever pays: the visitor's own key, a team, the demo (a deployer's money stays unsaid)."""
+    if not (conn.shows_account or conn.demo):
+        return
+    caps = conn.provider.capabilities
+    chosen = st.session_state.get(f"{prefix}_model")
+    model = chosen if chosen in caps.models else caps.default_model
+    credits = caps.cost(model)
+    if credits is None:
+        return
+    price = connection.credits_text(credits, caps.dollars_per_credit)
+    name = advanced.model_name(model) if model else caps.label
+    free = " The demo charges nothing real." if conn.demo else ""
+    st.caption(f"One picture: {price} with {name}.{free}")
 
 
 def rerun_clicked(conn: Connection, record: JobRecord, vary: bool) -> None:
@@ -121,7 +156,8 @@ def go_edit(record: JobRecord) -> None:
 def send_settings(prefix: str, record: JobRecord, *, go: bool = False) -> None:
     """Load a job's settings, and the picture it started from, into a page's form."""
     form.restore_later(prefix, chosen_settings(record), record.seed)
-    if record.parent_id and stored.fields(record).get("reference_asset_id"):
+    started_from = stored.fields(record)
+    if record.parent_id and (started_from.get("reference_asset_id") or started_from.get("picture")):
         choose_result(prefix, record.parent_id)
     if go:
         state.ask_goto(prefix)

@@ -22,6 +22,11 @@ RESULT = "One of my results"
 NONE = "No reference"
 
 
+SMALLER_COPY = (
+    "The full-size copy of this picture was not kept, so its smaller preview is sent instead."
+)
+
+
 @dataclass(frozen=True)
 class Reference:
     file_id: str
@@ -29,6 +34,33 @@ class Reference:
     width: int | None
     height: int | None
     parent_id: str | None = None  # the history row, when it is an earlier result
+    # The picture itself, for a provider that takes it in the request (no upload).
+    data: bytes | None = None
+
+    @property
+    def key(self) -> str:
+        """What tells one source from another: the provider's file id, else the row."""
+        return self.file_id or self.parent_id or ""
+
+
+def sends_picture(conn: Connection) -> bool:
+    """The connected provider takes the picture in the request (no upload, no file id)."""
+    return not conn.provider.capabilities.needs_upload
+
+
+def usable_results(conn: Connection, limit: int) -> list[JobRecord]:
+    """Earlier results the connected provider can start from."""
+    store = connection.store()
+    if sends_picture(conn):
+        return store.completed_with_images(conn.account_key, limit=limit, with_file_id=False)
+    return [r for r in store.completed_with_images(conn.account_key, limit=limit) if r.file_id]
+
+
+def can_start_from(conn: Connection, record: JobRecord) -> bool:
+    """Whether a result can be edited (or used as a reference) with the connected provider."""
+    if sends_picture(conn):
+        return record.has_image or record.has_thumbnail
+    return bool(record.file_id)
 
 
 def choose_result(prefix: str, row_id: str) -> None:
@@ -66,6 +98,11 @@ def _upload(
     until it is done (None meanwhile). Raises UploadFailed when it failed."""
     cache = state.uploads()
     key = (conn.base_url, conn.account_key, prepared.digest, email)
+    if key not in cache and sends_picture(conn):
+        # Nothing to upload: the picture goes in the request. It is kept as an "upload" row
+        # all the same, so an edit of it has a parent and lineage.
+        store, budget = connection.store(), connection.settings().image_budget_bytes
+        cache[key] = _record_upload(store, budget, conn, prepared, name, Picture(None))
     if key not in cache:
         name_of_task = f"upload:{prepared.digest}:{email or ''}"
         tasks = connection.tasks()
@@ -90,7 +127,8 @@ def _upload(
             raise UploadFailed(task.error or "")
         cache[key] = task.result
     row_id, file_id = cache[key]
-    return Reference(file_id, prepared.preview, prepared.width, prepared.height, row_id)
+    data = prepared.data if sends_picture(conn) else None
+    return Reference(file_id, prepared.preview, prepared.width, prepared.height, row_id, data)
 
 
 def _await_upload(conn: Connection, name: str) -> None:
@@ -168,12 +206,12 @@ def _label(record: JobRecord) -> str:
 
 def _from_results(prefix: str, conn: Connection) -> Reference | None:
     store = connection.store()
-    records = [r for r in store.completed_with_images(conn.account_key, limit=40) if r.file_id]
+    records = usable_results(conn, limit=40)
     key = f"{prefix}_ref_row"
     chosen = st.session_state.get(key)
     if chosen and chosen not in {r.id for r in records}:
         extra = store.get(chosen, conn.account_key)
-        if extra and extra.file_id:
+        if extra and extra.status == JobState.COMPLETED and can_start_from(conn, extra):
             records.insert(0, extra)
     if not records:
         st.info("No finished results yet. Create an image first, or upload a picture.")
@@ -184,7 +222,13 @@ def _from_results(prefix: str, conn: Connection) -> Reference | None:
     row_id = st.selectbox("Result", list(by_id), key=key, format_func=lambda i: _label(by_id[i]))
     record = by_id[row_id]
     thumb = store.thumbnail(record.id, conn.account_key)
-    return Reference(record.file_id or "", thumb, record.width, record.height, record.id)
+    data = None
+    if sends_picture(conn):
+        data = store.image(record.id, conn.account_key)
+        if data is None:  # the full copy was dropped (budget) or never kept: say so
+            data = store.preview(record.id, conn.account_key) or thumb
+            st.caption(SMALLER_COPY)
+    return Reference(record.file_id or "", thumb, record.width, record.height, record.id, data)
 
 
 def reference_picker(
@@ -195,9 +239,7 @@ def reference_picker(
     mode_key = f"{prefix}_ref_mode"
     if st.session_state.get(mode_key) not in modes:
         # Editing starts from your newest result when there is one: chains need no extra click.
-        has_results = not optional and connection.store().completed_with_images(
-            conn.account_key, limit=1
-        )
+        has_results = not optional and usable_results(conn, limit=1)
         st.session_state[mode_key] = RESULT if has_results else modes[0]
     mode = st.radio("Source", modes, key=mode_key, horizontal=True, label_visibility="collapsed")
     if mode == UPLOAD:

@@ -10,6 +10,7 @@ import streamlit as st
 from components import connection, jobs_view, safe, stored
 from components.connection import Connection
 from components.fmt import humanize_delta, short
+from components.reference import can_start_from
 from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore, JobRecord
 from kontextlab.images import download_name
 from kontextlab.jobs import LOST_ANSWER_MESSAGE, NOT_FOUND_MESSAGE, UNKNOWN_HEADLINE
@@ -75,7 +76,8 @@ def settings_line(record: JobRecord) -> str:
 
 def demo_webhook_note(conn: Connection, record: JobRecord) -> None:
     """The demo sends no webhook: say where a real server would have sent it."""
-    url = stored.fields(record).get("reply_url")
+    fields = stored.fields(record)
+    url = fields.get("reply_url") or fields.get("webhook_url")
     if conn.demo and url:
         st.caption(f"Demo mode: the webhook would be sent to {plain(url)} (not sent).")
 
@@ -146,15 +148,16 @@ def unknown_panel(conn: Connection, record: JobRecord, key: str) -> None:
     st.warning(f"{UNKNOWN_HEADLINE} {detail}  \n“{prompt}”", icon=":material/help:")
     searching = connection.runner().is_running(record.id)
     row = st.container(horizontal=True)
-    row.button(
-        "Looking…" if searching else "Check my account",
-        key=f"{key}_check",
-        on_click=jobs_view.check_account,
-        args=(conn, record),
-        disabled=searching,
-        icon=":material/search:",
-        help="Look for this job among your account's running jobs and recent pictures",
-    )
+    if stored.capabilities_of(record).can_find_lost_jobs:  # else there is nowhere to look
+        row.button(
+            "Looking…" if searching else "Check my account",
+            key=f"{key}_check",
+            on_click=jobs_view.check_account,
+            args=(conn, record),
+            disabled=searching,
+            icon=":material/search:",
+            help="Look for this job among your account's running jobs and recent pictures",
+        )
     if not st.session_state.get(_confirm_key(key)):
         row.button(
             "Send again…",
@@ -213,7 +216,7 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, *, zoom: bool) 
         on_click=jobs_view.go_edit,
         args=(record,),
         icon=":material/auto_fix_high:",
-        disabled=not record.file_id,
+        disabled=not can_start_from(conn, record),
     )
     row.button(
         "Re-run",

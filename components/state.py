@@ -8,6 +8,7 @@ the rules of cross-page state are visible in one file:
 - settings and a picked result queued for another page's form;
 - why the last click sent nothing; the last seed used on a page;
 - the visitor id the browser sent; the connection drawn by the frame in this run;
+- the image service the visitor chose, and the keys they pasted for the others;
 - the jobs this browser session started and follows, by history scope;
 - which job History has open, and the sentence it shows after a callback;
 - the moment after which a page run stops waiting on the network.
@@ -40,6 +41,10 @@ CALLBACK_CLOCK = "_network_clock_from_callback"
 SHAPE_FOR = "edit_shape_for"
 HISTORY_OPEN = "history_open"
 HISTORY_NOTICE = "history_notice"
+PROVIDER = "conn_provider"  # the sidebar's image-service picker (a widget key)
+# The sidebar's pasted keys, by provider name (widget keys): only the chosen service's field is
+# drawn, so the others' are written back each run to survive (kept in this session only).
+PASTED_KEYS = {"ltx": "conn_token", "bfl": "conn_bfl_key"}
 
 # A page run waits at most this long on the network in all (the rest shows "checking…").
 NETWORK_WAIT_SECONDS = 1.5
@@ -159,6 +164,26 @@ def set_connection(conn: Connection) -> None:
 def connection() -> Connection:
     conn: Connection = st.session_state[CONNECTION]
     return conn
+
+
+def keep_provider_choice() -> None:
+    """Keep the chosen image service and every pasted key across runs and pages, also while
+    the field of a key is not drawn (Streamlit forgets an undrawn widget's value)."""
+    for key in (PROVIDER, *PASTED_KEYS.values()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def chosen_provider() -> str | None:
+    value = st.session_state.get(PROVIDER)
+    return value if isinstance(value, str) else None
+
+
+def pasted_key(name: str) -> str:
+    """What was pasted into a service's key field (raw: read it with kontextlab.tokens)."""
+    key = PASTED_KEYS.get(name)
+    value = st.session_state.get(key) if key else None
+    return value if isinstance(value, str) else ""
 
 
 def clients() -> dict[Any, Any]:

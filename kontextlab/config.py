@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 DEFAULT_BASE_URL = "https://api.useapi.net/v1/ltxstudio"
+DEFAULT_BFL_BASE_URL = "https://api.bfl.ai"  # the regional bases (api.eu.bfl.ai, ...) work too
 KEYS = (
     "USEAPI_TOKEN",
     "USEAPI_BASE_URL",
     "USEAPI_EMAIL",
+    "BFL_API_KEY",
+    "BFL_BASE_URL",
     "KONTEXTLAB_DATABASE_URL",
     "KONTEXTLAB_ACCOUNT_SECRET",
     "KONTEXTLAB_VISITOR_DAILY_LIMIT",
@@ -59,10 +62,14 @@ class Settings:
     demo_daily_limit: int = DEMO_DAILY_LIMIT
     shared_history: bool = False
     image_budget_bytes: int = int(DEFAULT_IMAGE_BUDGET_MB * MB)
+    # Black Forest Labs' API key: a secret under every rule the useapi.net token follows.
+    bfl_key: str | None = field(default=None, repr=False)
+    bfl_base_url: str = DEFAULT_BFL_BASE_URL
 
     @property
     def demo(self) -> bool:
-        return not self.token
+        """No key of any image service is configured: the app starts in the demo."""
+        return not self.token and not self.bfl_key
 
     @property
     def local_database(self) -> bool:
@@ -132,4 +139,6 @@ def load_settings(
         demo_daily_limit=_limit(pick("KONTEXTLAB_DEMO_DAILY_LIMIT"), DEMO_DAILY_LIMIT),
         shared_history=_flag(pick("KONTEXTLAB_SHARED_HISTORY")),
         image_budget_bytes=_megabytes(pick("KONTEXTLAB_IMAGE_BUDGET_MB"), DEFAULT_IMAGE_BUDGET_MB),
+        bfl_key=pick("BFL_API_KEY"),
+        bfl_base_url=(pick("BFL_BASE_URL") or DEFAULT_BFL_BASE_URL).rstrip("/"),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import advanced, connection, form, jobs_view
+from components import advanced, connection, form, jobs_view, options
 from components.frame import escape_legacy_pages_mode
 from components.reference import has_reference, reference_picker
 from components.results_panel import results_panel
@@ -12,6 +12,17 @@ from kontextlab.providers import InvalidRequest, PreparedRequest
 
 escape_legacy_pages_mode()
 PREFIX = KIND = "create"
+
+
+def picture_input(conn: connection.Connection) -> bytes | None:
+    """The optional picture sent along with the prompt (a provider that takes it in the
+    request): an upload or an earlier result, its kept bytes."""
+    if not form.shows(conn, KIND, "picture"):
+        return None
+    with st.expander("Reference picture (optional)", expanded=has_reference(PREFIX)):
+        ref = reference_picker(PREFIX, conn, optional=True, email=None)
+        form.field_error(PREFIX, "picture")
+    return ref.data if ref else None
 
 
 def reference_inputs(
@@ -50,6 +61,8 @@ def build_request(conn: connection.Connection) -> PreparedRequest | InvalidReque
     aspect = form.aspect_ratio_input(conn, PREFIX, KIND)
     style = form.look_input(conn, PREFIX, KIND)
     seed = form.seed_input(conn, PREFIX, KIND)
+    picture = picture_input(conn)
+    output = options.output_inputs(conn, PREFIX, KIND, has_picture=picture is not None)
     extra = advanced.advanced_inputs(conn, PREFIX, KIND)
     ref_id, strength = reference_inputs(conn, extra.get("email"))
     fields = {
@@ -59,6 +72,8 @@ def build_request(conn: connection.Connection) -> PreparedRequest | InvalidReque
         "seed": seed,
         "reference_asset_id": ref_id,
         "reference_strength": strength,
+        "picture": picture,
+        **output,
         **extra,
     }
     return form.prepare(conn, KIND, fields)
@@ -73,6 +88,7 @@ with left:
     request = build_request(conn)
     form.show_request(conn, request)
     jobs_view.allowance_line(conn)
+    jobs_view.cost_line(conn, PREFIX)
     if st.button(
         "Generate", type="primary", key=f"{PREFIX}_go", icon=":material/brush:", width="stretch"
     ):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import advanced, connection, form, jobs_view, state
+from components import advanced, connection, form, jobs_view, options, state
 from components.compare import before_after
 from components.frame import escape_legacy_pages_mode
 from components.lineage import lineage_strip
@@ -21,9 +21,10 @@ def source_input(conn: connection.Connection, email: str | None) -> Reference | 
     st.subheader("Image to edit")
     ref = reference_picker(PREFIX, conn, optional=False, email=email)
     form.field_error(PREFIX, "reference_asset_id")
-    if ref and ref.width and ref.height and state.shape_chosen_for() != ref.file_id:
+    form.field_error(PREFIX, "picture")
+    if ref and ref.width and ref.height and state.shape_chosen_for() != ref.key:
         # A new source picks the shape closest to its own, once; the user may change it after.
-        state.set_shape_chosen_for(ref.file_id)
+        state.set_shape_chosen_for(ref.key)
         if shape := form.closest_shape(conn, ref.width, ref.height):
             form.set_aspect_ratio(PREFIX, shape)
     return ref
@@ -39,13 +40,17 @@ def build_request(
     aspect = form.aspect_ratio_input(conn, PREFIX, KIND)
     shots = form.shot_inputs(conn, PREFIX, KIND)
     seed = form.seed_input(conn, PREFIX, KIND)
+    picture = ref.data if ref else None
+    output = options.output_inputs(conn, PREFIX, KIND, has_picture=picture is not None)
     extra = advanced.advanced_inputs(conn, PREFIX, KIND)
     fields = {
         "prompt": prompt,
         "reference_asset_id": ref.file_id if ref else None,
+        "picture": picture,
         "aspect_ratio": aspect,
         **shots,
         "seed": seed,
+        **output,
         **extra,
     }
     return form.prepare(conn, KIND, fields), ref
@@ -74,6 +79,7 @@ with left:
     request, ref = build_request(conn)
     form.show_request(conn, request)
     jobs_view.allowance_line(conn)
+    jobs_view.cost_line(conn, PREFIX)
     if st.button(
         "Apply edit",
         type="primary",

@@ -349,13 +349,20 @@ class HistoryStore:
             current = record.parent_id
         return chain[::-1]
 
-    def completed_with_images(self, account_key: str, limit: int = 24) -> builtins.list[JobRecord]:
-        """Newest completed results usable as a reference (they have a fileId and a picture)."""
+    def completed_with_images(
+        self, account_key: str, limit: int = 24, *, with_file_id: bool = True
+    ) -> builtins.list[JobRecord]:
+        """Newest completed results usable as a reference: with a fileId and a picture, or
+        (`with_file_id=False`, for a provider that takes the picture itself) a kept copy."""
+        if with_file_id:
+            usable = sa.and_(
+                jobs.c.file_id.is_not(None),
+                sa.or_(jobs.c.has_thumbnail, jobs.c.has_image, jobs.c.asset_url.is_not(None)),
+            )
+        else:
+            usable = sa.or_(jobs.c.has_thumbnail, jobs.c.has_image)
         query = sa.select(jobs).where(
-            jobs.c.account_key == account_key,
-            jobs.c.status == JobState.COMPLETED,
-            jobs.c.file_id.is_not(None),
-            sa.or_(jobs.c.has_thumbnail, jobs.c.has_image, jobs.c.asset_url.is_not(None)),
+            jobs.c.account_key == account_key, jobs.c.status == JobState.COMPLETED, usable
         )
         return self._records(query.order_by(*queries.ordering("newest")).limit(limit))
 

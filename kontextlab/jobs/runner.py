@@ -366,10 +366,7 @@ class JobRunner(LeaseKeeper):
             # A status read that still fails after the client's own retries: keep going.
             self._save(row_id, message="Lost contact with the server for a moment; still waiting.")
             return job
-        except NotFound:
-            raise NotFound(
-                "The server no longer has this job: it expired before it finished."
-            ) from None
+        # A NotFound goes up as the provider worded it (its sentence ends on the card).
         progress = fresh.progress if fresh.progress is not None else job.progress
         self._save(row_id, progress=progress or 0.0, message=None)
         if fresh.follow is None and job.follow is not None:
