@@ -90,7 +90,9 @@ def test_without_any_copy_a_sentence_says_so(app_env: AppEnv) -> None:
 
 
 def test_a_public_link_is_still_offered(app_env: AppEnv) -> None:
-    rid = made(app_env, "On public storage", image=None, thumbnail=None, preview=None, asset_url=PUBLIC)
+    rid = made(
+        app_env, "On public storage", image=None, thumbnail=None, preview=None, asset_url=PUBLIC
+    )
     create, history, detail = pages(app_env, rid)
     assert link_buttons(create) == {"Open full image": PUBLIC}
     assert link_buttons(detail) == {"Open full image": PUBLIC}
