@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from typing import Any
 
 import streamlit as st
 
 from components import state
+from components.account_reads import (
+    CHECKING as CHECKING,
+    accounts as _accounts,
+    await_accounts as _await_accounts,
+)
+
+# Re-exported: pages and tests reach the process's resources through the connection.
+from components.resources import (
+    DemoBackend as DemoBackend,
+    demo_backend as demo_backend,
+    history_store as history_store,
+    job_runner as job_runner,
+    runner as runner,
+    settings as settings,
+    store as store,
+    task_runner as task_runner,
+    tasks as tasks,
+    usage as usage,
+    usage_counter as usage_counter,
+)
 from components.visitor import visitor_id
 from kontextlab import links, tokens
 from kontextlab.accounts import account_key, account_secret
-from kontextlab.config import Settings, load_settings
-from kontextlab.history import HistoryStore
-from kontextlab.jobs import JobRunner, RunnerSettings
-from kontextlab.providers import Provider, ProviderError, capabilities, connect, registry
-from kontextlab.tasks import Busy, Task, TaskRunner, TaskState
-from kontextlab.visitors import Limits, Mode, Scope, Usage, scope_for
+from kontextlab.config import Settings
+from kontextlab.providers import Provider, capabilities, connect, registry
+from kontextlab.visitors import Limits, Mode, Scope, scope_for
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +43,6 @@ DEMO_BANNER = (
     "API key (or a useapi.net token) to generate with FLUX.1 Kontext. Your demo pictures are "
     "yours alone: other visitors don't see them."
 )
-DEMO_JOB_SECONDS = 4.0
 SETTINGS_TOKEN = "The token in the app's settings (USEAPI_TOKEN)"
 SETTINGS_BFL_KEY = "The key in the app's settings (BFL_API_KEY)"
 UNENCRYPTED = (
@@ -47,13 +61,6 @@ SERVICES = ("ltx", "bfl")
 
 def services() -> tuple[str, ...]:
     return (registry.DEFAULT, *(name for name in SERVICES if name != registry.DEFAULT))
-
-
-ACCOUNTS_TTL_SECONDS = 120.0  # account list and balances are read again after this
-ACCOUNTS_WAIT_SECONDS = 0.5  # what a run waits for them before saying "checking…"
-ACCOUNTS_TICK_SECONDS = 0.5
-CHECKING = "Account: checking…"
-AccountInfo = tuple[list[str], dict[str, float | None], str | None]
 
 
 @dataclass
@@ -126,80 +133,6 @@ class Connection:
         return self.mode in (Mode.TYPED, Mode.TEAM)
 
 
-def settings() -> Settings:
-    return load_settings(lambda: st.secrets)
-
-
-@st.cache_resource(show_spinner=False)
-def history_store(url: str) -> HistoryStore:
-    return HistoryStore(url)
-
-
-@st.cache_resource(show_spinner=False)
-def job_runner(url: str) -> JobRunner:
-    # KONTEXTLAB_POLL_INTERVAL lets tests and benchmarks follow jobs faster than once a second.
-    interval = float(os.environ.get("KONTEXTLAB_POLL_INTERVAL") or RunnerSettings.poll_interval)
-    budget = settings().image_budget_bytes
-    return JobRunner(
-        history_store(url), RunnerSettings(poll_interval=interval, image_budget_bytes=budget)
-    )
-
-
-class DemoBackend(NamedTuple):
-    """The built-in emulator's addresses and (public) keys, for both services."""
-
-    base_url: str
-    token: str
-    bfl_base_url: str
-    bfl_key: str
-
-    def of(self, name: str) -> tuple[str, str]:
-        """(base URL, token) of one service's demo."""
-        return (self.bfl_base_url, self.bfl_key) if name == "bfl" else (self.base_url, self.token)
-
-
-@st.cache_resource(show_spinner="Starting the demo emulator…")
-def demo_backend() -> DemoBackend:
-    """Start the bundled emulator once per server process: one server answers both services'
-    routes (LTX under its API prefix, BFL's at the origin)."""
-    from kontextlab.emulator import DEMO_BFL_KEY, DEMO_TOKEN, Emulator, EmulatorConfig
-
-    seconds = float(os.environ.get("KONTEXTLAB_DEMO_JOB_SECONDS") or DEMO_JOB_SECONDS)
-    # No webhook leaves the demo: visitors are strangers, and a webhook could point anywhere
-    # the server reaches. The pages say where it would have gone instead.
-    emulator = Emulator(EmulatorConfig.demo(job_seconds=seconds, allow_webhook_hosts=()))
-    base_url = emulator.start()
-    parts = urlsplit(base_url)
-    return DemoBackend(base_url, DEMO_TOKEN, f"{parts.scheme}://{parts.netloc}", DEMO_BFL_KEY)
-
-
-@st.cache_resource(show_spinner=False)
-def usage_counter(url: str) -> Usage:
-    return Usage(history_store(url).engine)
-
-
-@st.cache_resource(show_spinner=False)
-def task_runner() -> TaskRunner:
-    return TaskRunner()
-
-
-def tasks() -> TaskRunner:
-    """Background work of pages (network calls that must not hold a run)."""
-    return task_runner()
-
-
-def store() -> HistoryStore:
-    return history_store(settings().database_url)
-
-
-def usage() -> Usage:
-    return usage_counter(settings().database_url)
-
-
-def runner() -> JobRunner:
-    return job_runner(settings().database_url)
-
-
 def _provider(name: str, base_url: str, token: str) -> Provider:
     # One provider (one requests.Session) per browser session and backend.
     cache = state.clients()
@@ -208,70 +141,6 @@ def _provider(name: str, base_url: str, token: str) -> Provider:
         cache[key] = connect(name, base_url, token)
     provider: Provider = cache[key]
     return provider
-
-
-def _read_accounts(provider: Provider) -> AccountInfo:
-    """Account emails and balances for one token (runs in a background task). A service
-    without accounts (BFL) has one balance, under ""."""
-    try:
-        emails = sorted(provider.accounts())
-    except ProviderError as exc:
-        return [], {}, exc.user_message
-    balances: dict[str, float | None] = {}
-    if not emails and provider.capabilities.dollars_per_credit is not None:
-        try:
-            balances[""] = provider.balance()
-        except ProviderError as exc:
-            return [], {}, exc.user_message
-    for email in emails[:10]:
-        try:
-            balances[email] = provider.balance(email)
-        except ProviderError:
-            balances[email] = None
-    return emails, balances, None
-
-
-def _accounts_task(provider: Provider, base_url: str, key: str) -> tuple[Task | None, bool]:
-    """The read of this token's accounts, and whether this call started it: cached per token
-    fingerprint (`key`, never the token) for a short while, read again after that."""
-    name = f"accounts:{base_url}"
-    task = tasks().get(key, name)
-    if task is not None and (task.running or task.age() < ACCOUNTS_TTL_SECONDS):
-        return task, False
-    try:
-        return tasks().start(key, name, lambda _: _read_accounts(provider)), True
-    except Busy:
-        return task, False
-
-
-def _accounts(provider: Provider, base_url: str, key: str) -> AccountInfo | None:
-    """The account list and balances, or None while they are still on their way (a run
-    waits for them only within its network budget)."""
-    task, started = _accounts_task(provider, base_url, key)
-    if task is None:
-        return None
-    if task.running and started:  # later runs do not wait again: the sidebar says "checking…"
-        task.wait(state.network_time_left(ACCOUNTS_WAIT_SECONDS))
-    if task.running:
-        return None
-    if task.state is TaskState.FAILED:
-        return [], {}, task.error
-    info: AccountInfo = task.result
-    return info
-
-
-def _await_accounts(provider: Provider, base_url: str, key: str) -> None:
-    """Say "checking…" in the sidebar until the accounts are known, then draw them."""
-
-    @st.fragment(run_every=ACCOUNTS_TICK_SECONDS)
-    def tick() -> None:
-        task, _ = _accounts_task(provider, base_url, key)
-        if task is None or not task.running:
-            st.rerun()
-        st.caption(CHECKING)
-
-    with st.sidebar:
-        tick()
 
 
 def _configured(name: str, config: Settings) -> tuple[str | None, str | None]:

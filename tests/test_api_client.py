@@ -13,8 +13,7 @@ import requests
 import responses
 import urllib3
 
-from kontextlab import APP_NAME, __version__
-from kontextlab import providers as api
+from kontextlab import APP_NAME, __version__, providers as api
 from kontextlab.providers import ltx
 from kontextlab.providers.ltx.requests import AnyRequest, CreateRequest, EditRequest, UpscaleRequest
 

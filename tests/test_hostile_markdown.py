@@ -18,8 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
-from browser_support import ROOT, wait_idle
-from browser_support import AppServer as _AppServer
+from browser_support import ROOT, AppServer as _AppServer, wait_idle
 
 from kontextlab.untrusted import WORD_JOINER
 

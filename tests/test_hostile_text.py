@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from kontextlab.untrusted import WORD_JOINER, plain
 

@@ -7,8 +7,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kontextlab.providers import FieldError, InvalidRequest
 from kontextlab.providers.ltx.requests import (

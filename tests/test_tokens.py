@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 import responses
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from kontextlab import providers as api
 from kontextlab.emulator import Emulator, EmulatorConfig

@@ -19,9 +19,15 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kontextlab.history import budget as image_budget
-from kontextlab.history import engine as engines
-from kontextlab.history import frames, leases, queries, sync, transfer
+from kontextlab.history import (
+    budget as image_budget,
+    engine as engines,
+    frames,
+    leases,
+    queries,
+    sync,
+    transfer,
+)
 from kontextlab.history.queries import Order
 from kontextlab.history.schema import (
     BLOB_FIELDS,

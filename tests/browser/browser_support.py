@@ -14,8 +14,14 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Locator, Page, Playwright, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import (
+    Browser,
+    Locator,
+    Page,
+    Playwright,
+    TimeoutError as PlaywrightTimeoutError,
+    expect,
+)
 
 from kontextlab.history import HistoryStore, JobRecord, jobs
 

@@ -22,8 +22,7 @@ from browser_support import (
     wait_idle,
 )
 from PIL import Image
-from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import Page, TimeoutError as PlaywrightTimeoutError, expect
 
 pytestmark = pytest.mark.browser
 
