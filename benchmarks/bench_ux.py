@@ -1,11 +1,15 @@
 """What a user feels, measured against the emulator with a fixed job duration.
 
     .venv/bin/python benchmarks/bench_ux.py [--runs 5] [--job-seconds 3] [--rows 10000]
+        [--provider {ltx,bfl,both}]
 
 1. Generate click → image visible in Chromium, minus the job's own duration (median), next to
    a plain `requests` script doing what the seed documents show (POST with pollForResult, then
    GET assets/{jobId} until done, then fetch the image).
 2. API requests the app made per job (the emulator's request log).
+1 and 2 again with Black Forest Labs chosen in the sidebar ("Image service"), against the
+   emulator's BFL routes, in a section of their own; the plain script there POSTs to
+   v1/flux-kontext-pro, GETs the polling_url once a second until Ready, then fetches the sample.
 3. Script time per rerun of each page with 10,000 jobs in history (AppTest `.run()`).
 4. Server memory (VmRSS) with 1 and with 10 open browser sessions.
 5. Create and History with an API that answers every request after 10 s: the first open of
@@ -42,7 +46,7 @@ from browser_support import (  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from benchmarks._common import median_ms, steady_navigation  # noqa: E402
-from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig  # noqa: E402
+from kontextlab.emulator import DEMO_BFL_KEY, DEMO_TOKEN, Emulator, EmulatorConfig  # noqa: E402
 
 SEED_POLL_FOR_RESULT = 10  # what the seed documents' examples send
 PLAIN_POLL_SECONDS = 1.0
@@ -57,6 +61,10 @@ STAMP_CLICK_JS = """() => document.addEventListener(
 
 
 BENCH_VISITOR = "bench-visitor-000001"
+SERVICE_LABEL = "Image service"  # the sidebar's choice of service (components/connection.py)
+BFL_LABEL = "Black Forest Labs"
+LTX_STATUS_ROUTE = "GET assets/{jobId}"
+BFL_STATUS_ROUTE = "GET get_result"
 
 
 def verdict(ok: bool) -> str:
@@ -95,21 +103,61 @@ def plain_latency(base_url: str, prompt: str) -> float:
     return time.perf_counter() - started
 
 
+def plain_bfl_latency(bfl_base_url: str, prompt: str) -> float:
+    """BFL's documented flow in a plain script: submit, follow the polling_url once a second
+    until Ready, fetch the sample: seconds until its bytes are here."""
+    headers = {"x-key": DEMO_BFL_KEY}
+    started = time.perf_counter()
+    body = {"prompt": prompt, "aspect_ratio": "16:9"}
+    task = requests.post(f"{bfl_base_url}/v1/flux-kontext-pro", json=body, headers=headers)
+    task.raise_for_status()
+    polling_url = task.json()["polling_url"]
+    while True:
+        time.sleep(PLAIN_POLL_SECONDS)
+        answer = requests.get(polling_url, headers=headers).json()
+        if answer.get("status") == "Ready":
+            break
+        if answer.get("status") != "Pending":
+            raise RuntimeError(f"the BFL task ended {answer.get('status')!r}")
+    requests.get(answer["result"]["sample"]).raise_for_status()
+    return time.perf_counter() - started
+
+
+def choose_service(page: Page, label: str) -> None:
+    """Pick the image service in the sidebar, as a visitor does."""
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.get_by_text(label, exact=True).click()
+    wait_idle(page)
+
+
 def requests_between(emulator: Emulator, since: int) -> Counter[str]:
     return Counter(f"{method} {route}" for method, route, _ in emulator.requests[since:])
 
 
-def measure_jobs(page: Page, emulator: Emulator, runs: int, job_seconds: float) -> None:
+def measure_jobs(
+    page: Page,
+    emulator: Emulator,
+    runs: int,
+    job_seconds: float,
+    *,
+    plain_run: Callable[[str], float],
+    status_route: str,
+    section: str = "",
+) -> None:
+    """1 and 2 for the service chosen in `page`: `plain_run(prompt)` is the plain script's
+    seconds, `status_route` the emulator's route key of a status request."""
     app, plain, per_job = [], [], Counter[str]()
     for n in range(runs):
         mark = len(emulator.requests)
-        app.append(app_latency(page, f"benchmark lighthouse {n}") - job_seconds)
+        app.append(app_latency(page, f"benchmark lighthouse {section}{n}") - job_seconds)
         wait_idle(page)
         time.sleep(1.5)  # let the runner's last writes and fragment ticks settle
         per_job += requests_between(emulator, mark)
-        plain.append(plain_latency(emulator.base_url, f"plain lighthouse {n}") - job_seconds)
+        plain.append(plain_run(f"plain lighthouse {section}{n}") - job_seconds)
     app_median, plain_median = statistics.median(app), statistics.median(plain)
-    print(f"1. Generate click → image visible, minus the {job_seconds:g} s job ({runs} runs)")
+    print(
+        f"1{section}. Generate click → image visible, minus the {job_seconds:g} s job ({runs} runs)"
+    )
     print(f"     app runs: {', '.join(f'{t:.2f}' for t in app)} s")
     print(f"     plain script runs: {', '.join(f'{t:.2f}' for t in plain)} s")
     report("app, median extra wait", f"{app_median:.2f} s", "< 1.0 s", app_median < 1.0)
@@ -120,12 +168,38 @@ def measure_jobs(page: Page, emulator: Emulator, runs: int, job_seconds: float) 
         "no worse than the script",
         app_median <= plain_median + 0.05,
     )
-    print("2. API requests the app made per job")
+    print(f"2{section}. API requests the app made per job")
     for route, count in sorted(per_job.items()):
         print(f"     {route:40} {count / runs:5.1f} per job")
-    status = per_job["GET assets/{jobId}"] / runs
+    status = per_job[status_route] / runs
     rate = status / job_seconds
     report("status requests per second of job", f"{rate:.2f} /s", "<= 1 per second", rate <= 1.0)
+
+
+def measure_ltx_jobs(page: Page, emulator: Emulator, runs: int, job_seconds: float) -> None:
+    measure_jobs(
+        page,
+        emulator,
+        runs,
+        job_seconds,
+        plain_run=lambda prompt: plain_latency(emulator.base_url, prompt),
+        status_route=LTX_STATUS_ROUTE,
+    )
+
+
+def measure_bfl_jobs(page: Page, emulator: Emulator, runs: int, job_seconds: float) -> None:
+    """1 and 2 with Black Forest Labs chosen in the sidebar (FLUX.1 Kontext [pro])."""
+    choose_service(page, BFL_LABEL)
+    print(f"Black Forest Labs ({SERVICE_LABEL}: {BFL_LABEL}; the emulator's BFL routes)")
+    measure_jobs(
+        page,
+        emulator,
+        runs,
+        job_seconds,
+        plain_run=lambda prompt: plain_bfl_latency(emulator.bfl_base_url, prompt),
+        status_route=BFL_STATUS_ROUTE,
+        section="b",
+    )
 
 
 # ---------------------------------------------------------------- 3: script time per rerun
@@ -274,6 +348,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--slow-seconds", type=float, default=10.0)
     parser.add_argument("--only-slow", action="store_true", help="measure 5 only")
+    parser.add_argument(
+        "--provider",
+        choices=("ltx", "bfl", "both"),
+        default="both",
+        help="the service(s) 1 and 2 measure: useapi.net (ltx), Black Forest Labs, or both",
+    )
     args = parser.parse_args()
     if args.only_slow:
         folder = Path(tempfile.mkdtemp(prefix="kontextlab-bench-slow-"))
@@ -282,15 +362,22 @@ def main() -> None:
     emulator = Emulator(EmulatorConfig(job_seconds=args.job_seconds))  # real 3 s poll tick
     emulator.start()
     folder = Path(tempfile.mkdtemp(prefix="kontextlab-bench-ux-"))
-    env = app_environment(folder, USEAPI_TOKEN=DEMO_TOKEN, USEAPI_BASE_URL=emulator.base_url)
-    server = AppServer(folder, env).start()
+    settings = {"USEAPI_TOKEN": DEMO_TOKEN, "USEAPI_BASE_URL": emulator.base_url}
+    if args.provider != "ltx":  # both services configured: the sidebar offers the choice
+        settings.update(BFL_API_KEY=DEMO_BFL_KEY, BFL_BASE_URL=emulator.bfl_base_url)
+    server = AppServer(folder, app_environment(folder, **settings)).start()
     print(f"emulator: job {args.job_seconds:g} s, pollForResult tick 3 s; app: default settings")
     try:
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
-            page = browser.new_context(viewport=WIDE).new_page()
-            open_page(page, server.url)
-            measure_jobs(page, emulator, args.runs, args.job_seconds)
+            if args.provider in ("ltx", "both"):
+                page = browser.new_context(viewport=WIDE).new_page()
+                open_page(page, server.url)
+                measure_ltx_jobs(page, emulator, args.runs, args.job_seconds)
+            if args.provider in ("bfl", "both"):
+                page = browser.new_context(viewport=WIDE).new_page()  # a new session
+                open_page(page, server.url)
+                measure_bfl_jobs(page, emulator, args.runs, args.job_seconds)
             browser.close()
             measure_reruns(emulator, folder, args.rows, max(args.runs, 5))
             measure_memory(lambda: launch_chromium(playwright), server, server.url)

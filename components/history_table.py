@@ -11,11 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from components import connection, jobs_view, state
+from components.advanced import model_name
 from components.connection import Connection
 from components.fmt import humanize_delta, local_tz
 from kontextlab.history import KINDS, STATUSES
 from kontextlab.links import browser_link
-from kontextlab.providers import capabilities
+from kontextlab.providers import capabilities, names
 from kontextlab.vocabulary import NO_STYLE
 
 PAGE_SIZE = 50
@@ -36,6 +37,11 @@ def style_label(style: str) -> str:
     return NO_STYLE_LABEL if style == NO_STYLE else style.replace("_", " ")
 
 
+def service_label(provider: str) -> str:
+    """A provider's name in words ("Black Forest Labs"); a name the app lacks, as it is."""
+    return capabilities(provider).label if provider in names() else provider
+
+
 def expires_label(expires: Any, lost: bool, now: datetime) -> str:
     if expires is None or pd.isna(expires):
         return "—"
@@ -51,7 +57,7 @@ def expires_label(expires: Any, lost: bool, now: datetime) -> str:
 def filters() -> tuple[dict[str, Any], str]:
     """Search, filters and sort order; returns (store filters, order)."""
     search = st.text_input("Search prompts", key="history_search", placeholder="e.g. sunset fox")
-    a, b, c, d, e = st.columns([2, 2, 2, 3, 2])
+    a, b, c, s, d, e = st.columns([2, 2, 2, 2, 3, 2])
     kinds = a.multiselect("Kind", KINDS, key="history_kinds", placeholder="All kinds")
     statuses = b.multiselect("Status", STATUSES, key="history_statuses", placeholder="Any status")
     styles = c.multiselect(
@@ -60,6 +66,13 @@ def filters() -> tuple[dict[str, Any], str]:
         key="history_styles",
         placeholder="Any style",
         format_func=style_label,
+    )
+    providers = s.multiselect(
+        "Service",
+        names(),
+        key="history_providers",
+        placeholder="Any service",
+        format_func=service_label,
     )
     dates = d.date_input(
         "Created between",
@@ -75,6 +88,7 @@ def filters() -> tuple[dict[str, Any], str]:
         "kinds": kinds or None,
         "statuses": statuses or None,
         "styles": styles or None,
+        "providers": providers or None,
         "since": since,
         "until": until,
     }
@@ -144,6 +158,8 @@ def display_frame(conn: Connection, frame: pd.DataFrame, now: datetime) -> pd.Da
             "picture": frame["id"].map(uris),
             "prompt": frame["prompt"],
             "kind": frame["kind"],
+            "service": frame["provider"].map(service_label),
+            "model": _models(frame),
             "style": frame["style"].fillna(NO_STYLE).map(style_label),
             "aspect ratio": _aspect_ratios(frame),
             "seed": frame["seed"],
@@ -164,10 +180,23 @@ def _aspect_ratios(frame: pd.DataFrame) -> pd.Series:
     )
 
 
+def _models(frame: pd.DataFrame) -> list[str | None]:
+    """Each row's model in words; a picture request that named none got its provider's
+    default model (uploads and upscales name none)."""
+    shown: list[str | None] = []
+    for model, provider, kind in zip(frame["model"], frame["provider"], frame["kind"], strict=True):
+        if (model is None or pd.isna(model)) and kind in ("create", "edit") and provider in names():
+            model = capabilities(provider).default_model
+        shown.append(None if model is None or pd.isna(model) else model_name(str(model)))
+    return shown
+
+
 COLUMNS = {
     "picture": st.column_config.ImageColumn("Picture", width="small"),
     "prompt": st.column_config.TextColumn("Prompt", width="medium"),
     "kind": st.column_config.TextColumn("Kind"),
+    "service": st.column_config.TextColumn("Service"),
+    "model": st.column_config.TextColumn("Model"),
     "style": st.column_config.TextColumn("Style"),
     "status": st.column_config.TextColumn("Status"),
     "aspect ratio": st.column_config.TextColumn("Aspect ratio"),

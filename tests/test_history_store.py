@@ -208,7 +208,8 @@ def test_every_read_is_scoped_to_the_account_key(history: HistoryStore) -> None:
 
 @pytest.fixture
 def mixed(open_history: Callable[..., HistoryStore]) -> HistoryStore:
-    """Eight jobs an hour apart: kinds, statuses and styles mixed, one other account."""
+    """Eight jobs an hour apart: kinds, statuses, styles and providers mixed (the third and
+    the last made by Black Forest Labs), one other account's job, also BFL's."""
     clock = Clock()
     history = open_history(clock=clock)
     plan = [
@@ -221,13 +222,19 @@ def mixed(open_history: Callable[..., HistoryStore]) -> HistoryStore:
         ("edit", "failed", None, "remove the whale"),
         ("create", "completed", "cinematic", "red sunrise over hills"),
     ]
-    for kind, status, style, prompt in plan:
+    for n, (kind, status, style, prompt) in enumerate(plan):
         payload = create(prompt, **({"style": style} if style else {}))
-        rid = history.add_job(account_key=A, kind=kind, request=payload, summary=summary(payload))
+        provider = "bfl" if n in (2, 7) else "ltx"
+        rid = history.add_job(
+            account_key=A, kind=kind, request=payload, summary=summary(payload), provider=provider
+        )
         if status != "queued":
             history.update_job(rid, status=status)
         clock.advance(hours=1)
-    add(history, B, prompt="red fox of someone else")
+    other = create("red fox of someone else")
+    history.add_job(
+        account_key=B, kind="create", request=other, summary=summary(other), provider="bfl"
+    )
     return history
 
 
@@ -253,6 +260,12 @@ def mixed(open_history: Callable[..., HistoryStore]) -> HistoryStore:
         ({"until": T0 + timedelta(hours=2)}, 2),
         ({"since": T0 + timedelta(hours=1), "until": T0 + timedelta(hours=3)}, 2),
         ({"search": "fox", "kinds": ["edit"], "statuses": ["completed"]}, 1),
+        ({"providers": ["bfl"]}, 2),
+        ({"providers": ["ltx"]}, 6),
+        ({"providers": ["ltx", "bfl"]}, 8),
+        ({"providers": ["elsewhere"]}, 0),
+        ({"providers": ["bfl"], "kinds": ["edit"]}, 1),
+        ({"providers": ["bfl"], "search": "red"}, 2),
     ],
 )
 def test_each_filter_counts_lists_and_frames_the_same_rows(
@@ -261,6 +274,21 @@ def test_each_filter_counts_lists_and_frames_the_same_rows(
     records = mixed.list(A, **filters)
     assert mixed.count(A, **filters) == expected == len(records)
     assert list(mixed.dataframe(A, **filters)["id"]) == [r.id for r in records]
+
+
+def test_the_provider_filter_keeps_only_that_providers_rows_of_the_account(
+    mixed: HistoryStore,
+) -> None:
+    made_by_bfl = mixed.list(A, providers=["bfl"], order="oldest")
+    assert [r.prompt for r in made_by_bfl] == [
+        "make the fox wear a red_hat",
+        "red sunrise over hills",
+    ]
+    assert {r.provider for r in made_by_bfl} == {"bfl"}
+    assert {r.provider for r in mixed.list(A, providers=["ltx"])} == {"ltx"}
+    frame = mixed.dataframe(A, providers=["bfl"])
+    assert set(frame["provider"]) == {"bfl"} and len(frame) == 2
+    assert mixed.count(B, providers=["bfl"]) == 1 and mixed.count(B, providers=["ltx"]) == 0
 
 
 def test_search_finds_words_in_any_order_and_case(mixed: HistoryStore) -> None:

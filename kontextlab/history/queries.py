@@ -26,11 +26,12 @@ def conditions(
     kinds: Sequence[str] | None = None,
     statuses: Sequence[str] | None = None,
     styles: Sequence[str] | None = None,
+    providers: Sequence[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[sa.ColumnElement[bool]]:
     """The WHERE of a filtered History view: one account, every search word, the chosen
-    kinds, states and looks, and a creation window."""
+    kinds, states, looks and providers, and a creation window."""
     found: list[sa.ColumnElement[bool]] = [jobs.c.account_key == account_key]
     for term in (search or "").split():
         found.append(_matches(dialect, term))
@@ -40,6 +41,8 @@ def conditions(
         found.append(jobs.c.status.in_(list(statuses)))
     if styles:
         found.append(_style_condition(styles))
+    if providers:
+        found.append(jobs.c.provider.in_(list(providers)))
     if since is not None:
         found.append(jobs.c.created_at >= since)
     if until is not None:

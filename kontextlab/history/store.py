@@ -296,8 +296,8 @@ class HistoryStore:
         offset: int = 0,
         **filters: Any,
     ) -> builtins.list[JobRecord]:
-        """One account's rows, filtered (search, kinds, statuses, styles, since, until),
-        sorted and paged in SQL."""
+        """One account's rows, filtered (search, kinds, statuses, styles, providers, since,
+        until), sorted and paged in SQL."""
         query = sa.select(jobs).where(*self._conditions(account_key, **filters))
         return self._records(queries.page(query.order_by(*queries.ordering(order)), limit, offset))
 
