@@ -116,7 +116,9 @@ class Connection:
         return self.mode in (Mode.TYPED, Mode.TEAM)
 
     def visible(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """A request body as this visitor may see it: without a deployer's account."""
+        """A request body as this visitor may see it: no secret's value, and without a
+        deployer's account."""
+        payload = self.provider.capabilities.masked(payload)
         if self.shows_account:
             return payload
         return self.provider.without_account(payload)

@@ -122,3 +122,21 @@ def test_a_lost_submit_answer_leaves_the_row_unknown_and_unsearched(
     record = run(store, {"prompt": "a fox"})
     assert record.status == JobState.UNKNOWN
     assert [c.request.method for c in mock.calls] == ["POST"]  # no list to search, no resend
+
+
+def test_a_webhook_secret_is_sent_but_never_kept_nor_shown(
+    store: HistoryStore, mock: responses.RequestsMock
+) -> None:
+    mock.post(f"{BASE}/v1/flux-kontext-pro", json={"id": TASK, "polling_url": POLL})
+    mock.get(POLL, json={"id": TASK, "status": "Ready", "result": {"sample": SAMPLE}})
+    mock.get(SAMPLE, body=png(), content_type="image/png")
+    hook = {"webhook_url": "https://example.com/hook", "webhook_secret": "whsec-SECRET-123"}
+    record = run(store, {"prompt": "a fox", **hook})
+    sent = json.loads(mock.calls[0].request.body or b"")
+    assert sent["webhook_secret"] == "whsec-SECRET-123", "BFL gets the secret to sign with"
+    assert "webhook_secret" not in record.request
+    assert record.request == {k: v for k, v in sent.items() if k != "webhook_secret"}
+    assert "whsec-SECRET-123" not in store.export_json(ACCOUNT)
+    caps = BflProvider(BASE, KEY).capabilities
+    assert caps.masked(sent)["webhook_secret"] == "<hidden>"
+    assert caps.masked(sent)["webhook_url"] == "https://example.com/hook"

@@ -92,7 +92,8 @@ class JobRunner(LeaseKeeper):
             self.store.add_job(
                 account_key=account_key,
                 kind=sent.kind,
-                request=sent.as_dict(),
+                # Exactly what is sent, but a secret it carries (a webhook's signing secret).
+                request=provider.capabilities.without_secrets(sent.body),
                 summary=sent.summary,
                 provider=sent.provider,
                 parent_id=parent_id,

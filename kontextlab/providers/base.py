@@ -22,6 +22,7 @@ from kontextlab.vocabulary import JobState
 
 Kind = Literal["create", "edit", "upscale"]
 KINDS: tuple[Kind, ...] = ("create", "edit", "upscale")
+SECRET_SHOWN = "<hidden>"
 RANDOM_SEED_MAX = 2**31 - 1  # drawn seeds stay in a signed 32-bit range every backend takes
 
 
@@ -74,9 +75,20 @@ class Capabilities:
     seed_max: int
     # field name → how the form draws it (choices, ranges, labels); a field missing: no spec
     specs: Mapping[str, FieldSpec] = field(default_factory=lambda: _frozen({}))
+    # Body keys whose values are secrets (a webhook's signing secret): sent to the provider,
+    # never stored in history, never shown back.
+    secret_keys: tuple[str, ...] = ()
 
     def accepts(self, kind: str, name: str) -> bool:
         return name in self.fields.get(kind, ())
+
+    def without_secrets(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The body as history keeps it: every secret left out."""
+        return {k: v for k, v in body.items() if k not in self.secret_keys}
+
+    def masked(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The body as a page shows it: a secret's value replaced by a placeholder."""
+        return {k: SECRET_SHOWN if k in self.secret_keys else v for k, v in body.items()}
 
     def spec(self, name: str) -> FieldSpec:
         return self.specs.get(name, NO_SPEC)

@@ -72,6 +72,7 @@ CAPABILITIES = Capabilities(
     dollars_per_credit=DOLLARS_PER_CREDIT,
     prompt_limit=PROMPT_LIMIT,
     seed_max=SEED_MAX,
+    secret_keys=("webhook_secret",),
 )
 
 FAILED = "Black Forest Labs could not make this picture."
