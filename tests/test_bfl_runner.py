@@ -140,3 +140,24 @@ def test_a_webhook_secret_is_sent_but_never_kept_nor_shown(
     caps = BflProvider(BASE, KEY).capabilities
     assert caps.masked(sent)["webhook_secret"] == "<hidden>"
     assert caps.masked(sent)["webhook_url"] == "https://example.com/hook"
+
+
+def test_switching_service_sweeps_the_other_services_jobs_at_once(
+    store: HistoryStore, mock: responses.RequestsMock
+) -> None:
+    """A job an earlier server left running is followed as soon as the visitor's page runs
+    with its service, even right after a sweep for the other service."""
+    from kontextlab.providers.ltx import LtxProvider
+
+    mock.get(POLL, json={"id": TASK, "status": "Ready", "result": {"sample": SAMPLE}})
+    mock.get(SAMPLE, body=png(), content_type="image/png")
+    rid = store.add_job(
+        account_key=ACCOUNT, kind="create", request={"prompt": "a fox"}, summary={}, provider="bfl"
+    )
+    store.update_job(rid, status=JobState.ACTIVE, job_id=TASK, follow_url=POLL)
+    runner = JobRunner(store, RunnerSettings(poll_interval=0.0, resume_every=60.0))
+    assert runner.resume(LtxProvider("https://ltx.invalid", "token"), ACCOUNT) == 0
+    assert runner.resume(BflProvider(BASE, KEY), ACCOUNT) == 1
+    runner.wait(rid, 30)
+    record = store.get(rid, ACCOUNT)
+    assert record is not None and record.status == JobState.COMPLETED

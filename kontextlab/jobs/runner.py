@@ -63,7 +63,9 @@ class JobRunner(LeaseKeeper):
     ) -> None:
         super().__init__(store, settings, sleep)
         self._scopes: dict[str, str] = {}  # row id → account key, for every started worker
-        self._swept: dict[str, float] = {}  # account key → last resume sweep (monotonic)
+        # (account key, provider) → last resume sweep (monotonic): a visitor who switches
+        # service has that service's rows swept at once, not after the other's throttle.
+        self._swept: dict[tuple[str, str], float] = {}
         self._searched: dict[str, float] = {}  # row id → last search for a lost job
 
     # -- public
@@ -147,10 +149,11 @@ class JobRunner(LeaseKeeper):
         on every page run (one sweep per account every `resume_every` seconds)."""
         now = time.monotonic()
         with self._lock:
-            last = self._swept.get(account_key)
+            sweep = (account_key, provider.capabilities.name)
+            last = self._swept.get(sweep)
             if not force and last is not None and now - last < self.settings.resume_every:
                 return 0
-            self._swept[account_key] = now
+            self._swept[sweep] = now
             count = 0
             for record in self.store.in_flight(account_key, (*ACTIVE_STATES, UNKNOWN)):
                 if not self._room_to_follow(account_key):
