@@ -87,7 +87,9 @@ def send_form(
 def chosen_settings(record: JobRecord) -> dict[str, Any]:
     """A job's settings as form fields (by field name), without the runner's tag (the row
     id): not a user's setting. {} for a kind or provider the app has no rules for."""
-    fields = stored.fields(record, {k: v for k, v in record.request.items() if v != record.id})
+    rules = stored.rules_of(record)
+    untagged = rules.without_tag(record.request, record.id) if rules else record.request
+    fields = stored.fields(record, untagged)
     caps = stored.capabilities_of(record)
     if fields and record.model in caps.models and caps.accepts(record.kind, "model"):
         fields.setdefault("model", record.model)  # kept beside the body (BFL: the endpoint)

@@ -161,3 +161,24 @@ def test_switching_service_sweeps_the_other_services_jobs_at_once(
     runner.wait(rid, 30)
     record = store.get(rid, ACCOUNT)
     assert record is not None and record.status == JobState.COMPLETED
+
+
+def test_a_preview_shows_a_pictures_length_not_its_bytes() -> None:
+    """ "Show request" is drawn on every rerun: a picture sent as base64 (megabytes) is not
+    shipped to the browser each time; a prompt of the longest allowed length still shows."""
+    caps = BflProvider(BASE, KEY).capabilities
+    picture = base64.b64encode(png((400, 300))).decode() * 20
+    prompt = "p" * caps.prompt_limit
+    shown = caps.masked({"prompt": prompt, "input_image": picture, "seed": 7})
+    assert shown["prompt"] == prompt and shown["seed"] == 7
+    assert shown["input_image"] == f"<{len(picture):,} characters, not shown>"
+
+
+def test_re_run_settings_drop_the_rows_tag_but_keep_a_typed_reference() -> None:
+    from kontextlab.providers.ltx import LtxRules
+
+    rules = LtxRules()
+    assert rules.without_tag({"prompt": "p", "replyRef": "row-1"}, "row-1") == {"prompt": "p"}
+    typed = {"prompt": "p", "replyRef": "mine"}
+    assert rules.without_tag(typed, "row-1") == typed
+    assert BflProvider(BASE, KEY).without_tag({"prompt": "row-1"}, "row-1") == {"prompt": "row-1"}

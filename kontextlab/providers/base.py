@@ -23,6 +23,17 @@ from kontextlab.vocabulary import JobState
 Kind = Literal["create", "edit", "upscale"]
 KINDS: tuple[Kind, ...] = ("create", "edit", "upscale")
 SECRET_SHOWN = "<hidden>"
+SHOWN_TEXT_LIMIT = 10_000  # characters of one value a preview shows (prompts are shorter)
+
+
+def _shown(value: Any, secret: bool) -> Any:
+    if secret:
+        return SECRET_SHOWN
+    if isinstance(value, str) and len(value) > SHOWN_TEXT_LIMIT:
+        return f"<{len(value):,} characters, not shown>"
+    return value
+
+
 RANDOM_SEED_MAX = 2**31 - 1  # drawn seeds stay in a signed 32-bit range every backend takes
 
 
@@ -87,8 +98,10 @@ class Capabilities:
         return {k: v for k, v in body.items() if k not in self.secret_keys}
 
     def masked(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """The body as a page shows it: a secret's value replaced by a placeholder."""
-        return {k: SECRET_SHOWN if k in self.secret_keys else v for k, v in body.items()}
+        """The body as a page shows it: a secret's value replaced by a placeholder, and a
+        long text (a picture sent as base64, megabytes) by its length, so a preview drawn on
+        every rerun never ships the picture to the browser again."""
+        return {k: _shown(v, k in self.secret_keys) for k, v in body.items()}
 
     def spec(self, name: str) -> FieldSpec:
         return self.specs.get(name, NO_SPEC)
@@ -251,6 +264,11 @@ class RequestRules(ABC):
     def without_account(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """A stored or prepared body without the account it runs on (what a visitor of a
         deployer's token may see)."""
+        return dict(body)
+
+    def without_tag(self, body: Mapping[str, Any], tag: str) -> dict[str, Any]:
+        """A stored body without what `finalize` added as the row's `tag` (not a user's
+        setting). A provider that sends no tag returns the body as it is."""
         return dict(body)
 
 

@@ -170,6 +170,10 @@ class LtxRules(RequestRules):
     def without_account(self, body: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in body.items() if k != "email"}
 
+    def without_tag(self, body: Mapping[str, Any], tag: str) -> dict[str, Any]:
+        # `finalize` puts the row id in replyRef only when the user typed none.
+        return {k: v for k, v in body.items() if not (k == "replyRef" and v == tag)}
+
 
 class LtxProvider(LtxRules, Provider):
     """useapi.net's LTX Studio API. `client_options` go to the `Client` (timeouts, retries)."""
