@@ -128,7 +128,13 @@ def error_from_response(
 
 
 class HttpFunnel:
-    """Sends requests with the retry policy above; providers' clients build on it."""
+    """Sends requests with the retry policy above; providers' clients build on it (and set
+    `base_url`)."""
+
+    base_url: str
+
+    def __repr__(self) -> str:  # never shows the token or key the client holds
+        return f"{type(self).__name__}({self.base_url!r})"
 
     def __init__(
         self,

@@ -181,9 +181,6 @@ class Client(HttpFunnel):
         self._key_problem = key_problem(cleaned)
         self._key = "" if self._key_problem else cleaned
 
-    def __repr__(self) -> str:  # never show the key
-        return f"Client({self.base_url!r})"
-
     # -- the funnel
 
     def _request(

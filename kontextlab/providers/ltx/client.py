@@ -190,9 +190,6 @@ class Client(HttpFunnel):
         self._token = pasted.token or ""
         self._token_problem = pasted.problem
 
-    def __repr__(self) -> str:  # never show the token
-        return f"Client({self.base_url!r})"
-
     # -- the funnel
 
     def _request(
