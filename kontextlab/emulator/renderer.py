@@ -1,5 +1,7 @@
-"""Procedural images for the emulator: a landscape drawn from the prompt and seed, edits that
-visibly derive from their reference (shot type → zoom, shot angle → perspective), upscales.
+"""Procedural images for the emulator: the prompt's subjects, colours, place, time and weather
+drawn from its words and the seed (reading.py, scenery.py, subjects.py); edits that apply
+their words to the reference (edits.py: night, snow, "make the car blue"…; shot type → zoom,
+shot angle → perspective); upscales.
 
 Deterministic: the same (prompt, seed, style, aspect ratio, model) gives the same bytes.
 """
@@ -8,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
+from kontextlab.emulator import edits, weather
+from kontextlab.emulator.reading import read
+from kontextlab.emulator.scenery import backdrop
 from kontextlab.emulator.styles import Array, apply_style, blur, saturate, to_array, to_image
+from kontextlab.emulator.subjects import arrange, draw_subjects, place_for, time_for
 
 SIZES = {"16:9": (1344, 768), "9:16": (768, 1344), "1:1": (1024, 1024)}
 PIXELS = 1024 * 1024  # any other "W:H" is drawn at about this many pixels...
@@ -24,29 +29,6 @@ THUMBNAIL_BOX = (384, 384)
 UPSCALE = 2  # an upscale doubles both sides
 MODEL_FORMATS = {"flux": "PNG", "flux-premium": "JPEG", "nano-banana": "PNG"}
 MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
-
-# keyword → (sky top, sky bottom, sun, land) colours, in 0-1 RGB
-PALETTES = {
-    "sunset": ((0.25, 0.12, 0.35), (0.98, 0.55, 0.25), (1.0, 0.85, 0.45), (0.22, 0.10, 0.20)),
-    "night": ((0.01, 0.02, 0.08), (0.08, 0.12, 0.30), (0.92, 0.93, 0.85), (0.03, 0.05, 0.10)),
-    "forest": ((0.45, 0.70, 0.90), (0.80, 0.90, 0.85), (1.0, 0.97, 0.80), (0.10, 0.32, 0.14)),
-    "desert": ((0.40, 0.62, 0.90), (0.95, 0.85, 0.65), (1.0, 0.95, 0.75), (0.78, 0.55, 0.30)),
-    "snow": ((0.55, 0.70, 0.90), (0.92, 0.95, 1.00), (1.0, 1.0, 0.95), (0.80, 0.86, 0.95)),
-    "ocean": ((0.20, 0.45, 0.80), (0.70, 0.85, 0.95), (1.0, 0.98, 0.85), (0.05, 0.25, 0.45)),
-    "city": ((0.10, 0.03, 0.20), (0.70, 0.20, 0.50), (1.0, 0.40, 0.70), (0.06, 0.04, 0.12)),
-}
-KEYWORDS = {
-    "sunset": ("sunset", "dusk", "golden", "sunrise", "dawn", "evening", "warm"),
-    "night": ("night", "moon", "star", "dark", "midnight", "galaxy"),
-    "forest": ("forest", "jungle", "tree", "green", "meadow", "garden", "park"),
-    "desert": ("desert", "sand", "dune", "canyon", "arid"),
-    "snow": ("snow", "winter", "ice", "frozen", "arctic", "glacier"),
-    "ocean": ("ocean", "sea", "lake", "beach", "water", "river", "coast", "island"),
-    "city": ("city", "neon", "cyber", "street", "urban", "tokyo", "skyline", "building"),
-}
-WATER_WORDS = ("ocean", "sea", "lake", "beach", "water", "river", "coast", "island", "reflect")
-TREE_WORDS = ("forest", "jungle", "tree", "park", "garden", "pine")
-CITY_WORDS = KEYWORDS["city"]
 
 
 @dataclass(frozen=True)
@@ -63,119 +45,35 @@ def seed_rng(*parts: object) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "big"))
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z]+", text.lower())
-
-
-def _mentions(text: str, keywords: tuple[str, ...]) -> bool:
-    """Whole words or their plurals and -ing forms: "trees" names a tree, "street" does not."""
-    return any(word.startswith(k) for word in _words(text) for k in keywords)
-
-
-def _palette(prompt: str, rng: np.random.Generator) -> tuple[Array, ...]:
-    base: tuple[tuple[float, float, float] | Array, ...]
-    for name, words in KEYWORDS.items():
-        if _mentions(prompt, words):
-            base = PALETTES[name]
-            break
-    else:
-        hue = rng.random(3).astype(np.float32)
-        base = (hue * 0.4, 0.5 + hue * 0.5, (1.0, 0.95, 0.8), hue * 0.3 + 0.05)
-    jitter = rng.normal(0, 0.04, (4, 3)).astype(np.float32)
-    return tuple(
-        np.clip(np.array(c, dtype=np.float32) + j, 0, 1) for c, j in zip(base, jitter, strict=True)
-    )
-
-
-def _ridge(u: Array, rng: np.random.Generator, base: float, rough: float) -> Array:
-    out = np.full_like(u, base)
-    for octave in range(5):
-        freq = rng.uniform(1.5, 3.0) * 2**octave
-        out += rough / 2**octave * np.sin(u * freq + rng.uniform(0, 6.3))
-    return out
-
-
-def _coords(size: tuple[int, int]) -> tuple[Array, Array]:
-    """World coordinates: y in [0, 1] top to bottom, u centred with unit height."""
-    w, h = size
-    y = np.linspace(0, 1, h, dtype=np.float32)[:, None]
-    u = (np.arange(w, dtype=np.float32)[None, :] - w / 2) / h
-    return y, u
-
-
-def _sky(y: Array, u: Array, pal: tuple[Array, ...], rng: np.random.Generator) -> Array:
-    top, bottom, sun = pal[0], pal[1], pal[2]
-    img = top * (1 - y[..., None]) + bottom * y[..., None]
-    img = np.broadcast_to(img, (y.shape[0], u.shape[1], 3)).copy()
-    cx, cy, r = rng.uniform(-0.22, 0.22), rng.uniform(0.15, 0.45), rng.uniform(0.05, 0.10)
-    d = np.sqrt((u - cx) ** 2 + (y - cy) ** 2)
-    glow = np.exp(-d / (r * 2.5))[..., None] * 0.6
-    disc = np.clip((r - d) * 400, 0, 1)[..., None]
-    return img * (1 - disc) + sun * disc + sun * glow * (1 - disc)
-
-
-def _mountains(
-    img: Array, y: Array, u: Array, pal: tuple[Array, ...], rng: np.random.Generator
-) -> Array:
-    layers = int(rng.integers(3, 5))
-    haze = pal[1]
-    for i in range(layers):
-        depth = (i + 1) / layers
-        ridge = _ridge(u[0], rng, 0.45 + 0.35 * depth, 0.12 * (1.2 - depth))
-        mask = np.clip((y - ridge[None, :]) * 300, 0, 1)[..., None]
-        color = pal[3] * depth + haze * (1 - depth) * 0.8
-        shade = color * (1 - 0.35 * (y - ridge[None, :]).clip(0, 1)[..., None])
-        img = img * (1 - mask) + shade * mask
-    return img
-
-
-def _city(
-    img: Array, y: Array, u: Array, pal: tuple[Array, ...], rng: np.random.Generator
-) -> Array:
-    w = u.shape[1]
-    heights = np.repeat(rng.uniform(0.25, 0.65, w // 24 + 1), 24)[:w]
-    mask = (y > 1 - heights[None, :]).astype(np.float32)[..., None]
-    windows = (np.arange(w)[None, :] % 12 < 5) & (np.arange(y.shape[0])[:, None] % 16 < 7)
-    lit = windows[..., None] * (rng.random((1, w, 1)) > 0.4) * pal[2] * 0.8
-    return img * (1 - mask) + (pal[3] + lit) * mask
-
-
-def _water(img: Array, y: Array, rng: np.random.Generator) -> Array:
-    h = img.shape[0]
-    line = int(h * rng.uniform(0.68, 0.78))
-    reflect = img[line - 1 :: -1][: h - line] * np.array([0.72, 0.74, 0.86], dtype=np.float32)
-    ripple = 0.9 + 0.1 * np.sin(np.arange(h - line, dtype=np.float32) * 1.7)[:, None, None]
-    img[line:] = reflect * ripple
-    return img
-
-
-def _trees(
-    img: Array, y: Array, u: Array, pal: tuple[Array, ...], rng: np.random.Generator
-) -> Array:
-    for _ in range(int(rng.integers(8, 16))):
-        cx, base, tall = rng.uniform(-1, 1), rng.uniform(0.8, 1.0), rng.uniform(0.15, 0.35)
-        width = tall * 0.35 * (1 - (base - y) / tall)
-        mask = ((y < base) & (y > base - tall) & (np.abs(u - cx) < width))[..., None]
-        img = np.where(mask, pal[3] * 0.5, img)
-    return img
-
-
-def scene(prompt: str, seed: int, size: tuple[int, int], model: str) -> Array:
+def scene(prompt: str, seed: int, size: tuple[int, int], model: str) -> Image.Image:
+    """The picture a prompt describes: its place and sky, its subjects, its weather."""
     rng = seed_rng("scene", prompt.strip(), seed, model)
-    pal = _palette(prompt, rng)
-    y, u = _coords(size)
-    img = _sky(y, u, pal, rng)
-    if _mentions(prompt, CITY_WORDS):
-        img = _city(img, y, u, pal, rng)
-    else:
-        img = _mountains(img, y, u, pal, rng)
-    if _mentions(prompt, TREE_WORDS):
-        img = _trees(img, y, u, pal, rng)
-    if _mentions(prompt, WATER_WORDS):
-        img = _water(img, y, rng)
+    reading = read(prompt)
+    place, time = place_for(reading), time_for(reading)
+    side = -1 if rng.random() < 0.5 else 1
+    colour = None
+    if reading.place_colour:
+        red, green, blue = reading.place_colour
+        colour = (red / 255, green / 255, blue / 255)
+    a, layout = backdrop(size, place, time, reading.weather, reading.season, colour, rng, side)
+    placed = arrange(reading, layout, size, rng)
+    img = draw_subjects(to_image(a), placed, layout, reading.season, rng)
+    if not (reading.weather or reading.bright or model == "nano-banana"):
+        return img
+    a = to_array(img)
+    if "snow" in reading.weather:
+        a = weather.snowfall(weather.snow_cover(a, layout.horizon + 0.05), rng)
+    if reading.weather & {"rain", "storm"}:
+        a = weather.rain(a, rng)
+    if "storm" in reading.weather:
+        a = weather.lightning(a, rng)
+    if "fog" in reading.weather:
+        a = weather.fog(a)
+    if reading.bright:
+        a = saturate(a, 1.15) * 1.06
     if model == "nano-banana":
-        img = saturate(img, 1.15)
-    return img
+        a = saturate(a, 1.15)
+    return to_image(a)
 
 
 # ---------------------------------------------------------------- references and edits
@@ -286,18 +184,14 @@ def angle(img: Image.Image, shot_angle: str) -> Image.Image:
     return img
 
 
-def prompt_grade(a: Array, prompt: str, rng: np.random.Generator) -> Array:
-    """Push the colours toward what the edit prompt names, plus a seeded light accent."""
-    for name, words in KEYWORDS.items():
-        if _mentions(prompt, words):
-            target = np.array(PALETTES[name][1], dtype=np.float32)
-            a = a * 0.7 + target * 0.3 * (0.4 + a)
-            break
+def light_accent(a: Array, rng: np.random.Generator) -> Array:
+    """A seeded light accent: every edit differs a little, even one that names nothing."""
     h, w = a.shape[:2]
-    y = np.linspace(0, 1, h, dtype=np.float32)[:, None]
-    x = np.linspace(0, 1, w, dtype=np.float32)[None, :]
     cx, cy = rng.uniform(0.2, 0.8, 2)
-    light = np.exp(-((x - cx) ** 2 + (y - cy) ** 2) * 8)[..., None]
+    # exp(-(dx² + dy²)·8) is the product of a row and a column: one outer product, not h·w exps.
+    x = np.exp(-((np.linspace(0, 1, w, dtype=np.float32) - cx) ** 2) * 8)
+    y = np.exp(-((np.linspace(0, 1, h, dtype=np.float32) - cy) ** 2) * 8)
+    light = np.outer(y, x)[..., None]
     color = rng.uniform(-0.12, 0.12, 3).astype(np.float32)
     return a * (1 + light * color) + light * 0.03
 
@@ -344,15 +238,20 @@ def encode(img: Image.Image, model: str, output_format: str | None = None) -> Re
 
 
 def thumbnail(img: Image.Image) -> bytes:
-    small = img.copy()
+    factor = max(1, min(img.width // THUMBNAIL_BOX[0], img.height // THUMBNAIL_BOX[1]))
+    small = img.reduce(factor) if factor > 1 else img.copy()
     small.thumbnail(THUMBNAIL_BOX, Image.Resampling.BILINEAR)
     buf = io.BytesIO()
     small.save(buf, "JPEG", quality=80)
     return buf.getvalue()
 
 
+def _label(seed: int, model: str) -> str:
+    return f"emulator · {model} · seed {seed}"
+
+
 def _finish(a: Array, seed: int, model: str, output_format: str | None = None) -> Rendered:
-    return encode(mark(to_image(a), f"emulator · {model} · seed {seed}"), model, output_format)
+    return encode(mark(to_image(a), _label(seed, model)), model, output_format)
 
 
 def render_create(
@@ -366,9 +265,13 @@ def render_create(
     output_format: str | None = None,
 ) -> Rendered:
     size = size_for(aspect_ratio)
-    # The scene is smooth shapes: drawing it at half size and scaling up halves render time.
-    half = scene(prompt, seed, (size[0] // 2, size[1] // 2), model)
-    a = to_array(to_image(half).resize(size, Image.Resampling.BICUBIC))
+    # Flat shapes and soft gradients: drawn at half size and scaled up, in half the time.
+    img = scene(prompt, seed, (size[0] // 2, size[1] // 2), model).resize(
+        size, Image.Resampling.BICUBIC
+    )
+    if reference is None and not style:
+        return encode(mark(img, _label(seed, model)), model, output_format)
+    a = to_array(img)
     if reference is not None:
         ref = to_array(fit(decode(reference, size), size))
         k = 0.85 * strength / 100
@@ -387,11 +290,14 @@ def render_edit(
     shot_angle: str = "",
     output_format: str | None = None,
 ) -> Rendered:
+    """The reference, changed as the instruction says; the shot from the parameters, or
+    else from the instruction's own words ("zoom out", "from above")."""
     size = size_for(aspect_ratio)
     rng = seed_rng("edit", prompt.strip(), seed, aspect_ratio, model, shot_type, shot_angle)
+    shot = edits.shot_words(prompt, shot_type, shot_angle)
     img = fit(decode(reference, size), size)
-    img = angle(zoom(img, _zoom_for(shot_type), rng), shot_angle)
-    a = prompt_grade(to_array(img), prompt, rng)
+    img = angle(zoom(img, _zoom_for(shot.shot_type), rng), shot.shot_angle)
+    a = light_accent(edits.apply(to_array(img), prompt, rng), rng)
     if model == "flux-premium":
         a = blur(a, 0.6) * 0.3 + a * 0.7
     return _finish(a, seed, model, output_format)
