@@ -180,9 +180,9 @@ def backdrop(size: tuple[int, int], place: str, time: str, weather: frozenset[st
     """The background for a place; `side` (-1 left, 1 right) is where a cliff stands."""
     w, h = size
     horizon = HORIZONS.get(place, 0.6) + rng.uniform(-0.03, 0.03)
-    red, green, blue = SKIES[time][3]
+    lr, lg, lb = SKIES[time][3]
     dim = 0.6 if "storm" in weather else 0.85 if weather & {"rain", "fog"} else 1.0
-    light = (red * dim, green * dim, blue * dim)
+    light = (lr * dim, lg * dim, lb * dim)
     night = time == "night"
     img = sky(size, time, weather, horizon if place != "space" else 1.0, rng)
     if place == "desert" and time == "day":  # a hot, pale sky
