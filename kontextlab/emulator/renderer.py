@@ -297,7 +297,7 @@ def render_edit(
     shot = edits.shot_words(prompt, shot_type, shot_angle)
     img = fit(decode(reference, size), size)
     img = angle(zoom(img, _zoom_for(shot.shot_type), rng), shot.shot_angle)
-    a = light_accent(edits.apply(to_array(img), prompt, rng), rng)
+    a = edits.apply(light_accent(to_array(img), rng), prompt, rng)
     if model == "flux-premium":
         a = blur(a, 0.6) * 0.3 + a * 0.7
     return _finish(a, seed, model, output_format)
