@@ -401,7 +401,7 @@ ALIVE: dict[str, Shape] = {
     "bird": Shape(bird, 1.8, "sky", (60, 60, 70), 0.26),
     "owl": Shape(owl, 0.8, "ground", (150, 104, 60), 0.55, "forest"),
     "fish": Shape(fish, 1.7, "water", (250, 140, 30), 0.34, "sea"),
-    "whale": Shape(whale, 2.2, "water", (60, 90, 150), 0.42, "sea"),
+    "whale": Shape(whale, 2.2, "water", (112, 140, 186), 0.46, "sea"),
     "butterfly": Shape(butterfly, 1.3, "sky", (240, 140, 30), 0.4),
     "dragon": Shape(dragon, 1.5, "sky", (46, 150, 70), 0.55),
     "person": Shape(person, 0.42, "ground", (40, 110, 200), 0.6),
