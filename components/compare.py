@@ -377,6 +377,7 @@ def _choice_label(record: JobRecord) -> str:
 def _chosen(card: str, record_id: str, pick: str) -> None:
     chosen = st.session_state.get(pick)
     st.session_state[pick] = None  # the picker is empty again when the comparison closes
+    st.session_state[f"{card}_compare_open"] = False  # the popover closes: the dialog opens
     if chosen:
         st.session_state[CARD_OPEN] = (card, record_id, str(chosen))
 
@@ -395,27 +396,28 @@ def _dialog(conn: Connection, first_id: str, second_id: str) -> None:
 
 
 def compare_with(conn: Connection, record: JobRecord, card: str, where: Any) -> None:
-    """A card's "Compare with…": a picker of the visitor's other recent results in a popover
-    (drawn in `where`); the chosen one opens beside this one in a dialog."""
-    choices = dict(recent_choices(conn.account_key)[: RECENT + 1])
-    choices.pop(record.id, None)
-    pick = f"{card}_compare"
-    with where.popover(
-        "Compare with…",
-        icon=":material/compare:",
-        disabled=not choices,
-        help=None if choices else "There is no other result to compare with yet.",
-    ):
-        st.selectbox(
-            "Compare with",
-            list(choices)[:RECENT],
-            index=None,
-            key=pick,
-            format_func=lambda rid: choices.get(rid, rid),
-            placeholder="Pick one of your results",
-            on_change=_chosen,
-            args=(card, record.id, pick),
-        )
+    """A card's "Compare with…": a popover (drawn in `where`) with a picker of the visitor's
+    other recent results; the chosen one opens beside this one in a dialog."""
+    popover = where.popover(
+        "Compare with…", icon=":material/compare:", key=f"{card}_compare_open", on_change="rerun"
+    )
+    if popover.open:  # the list is read only while the popover is open
+        choices = dict(recent_choices(conn.account_key))
+        choices.pop(record.id, None)
+        with popover:
+            if not choices:
+                st.caption("There is no other result to compare with yet.")
+            st.selectbox(
+                "Compare with",
+                list(choices)[:RECENT],
+                index=None,
+                key=f"{card}_compare",
+                format_func=lambda rid: choices.get(rid, rid),
+                placeholder="Pick one of your results",
+                on_change=_chosen,
+                args=(card, record.id, f"{card}_compare"),
+                disabled=not choices,
+            )
     opened = st.session_state.get(CARD_OPEN)
     if opened and opened[0] == card and opened[1] == record.id:
         _dialog(conn, opened[1], opened[2])

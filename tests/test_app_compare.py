@@ -185,6 +185,9 @@ def test_hostile_prompts_are_shown_as_text(app_env: AppEnv) -> None:
 
 
 def card_picker(at: AppTest, rid: str):
+    """Open a card's "Compare with…" popover; its picker."""
+    at.session_state[f"create_card_{rid}_compare_open"] = True
+    at.run()
     return at.selectbox(key=f"create_card_{rid}_compare")
 
 
@@ -202,9 +205,10 @@ def test_compare_with_on_a_card_opens_the_chosen_row(two) -> None:
     shown = captions(at)
     assert any(c.startswith("A · create · ") for c in shown)
     assert any(c.startswith("B · create · ") for c in shown)
-    assert card_picker(at, newer).value is None, "the picker is empty again"
+    assert at.session_state[f"create_card_{newer}_compare_open"] is False, "the popover shut"
     at.run()
     assert html(at, "prompt-diff"), "the comparison stays open until it is closed"
+    assert card_picker(at, newer).value is None, "the picker is empty again"
 
 
 def test_a_card_offers_only_the_visitors_own_results(app_env: AppEnv) -> None:
