@@ -18,6 +18,7 @@ from kontextlab.emulator import DEMO_TOKEN
 from kontextlab.jobs import JobRunner, RunnerSettings
 from kontextlab.providers import ltx
 from kontextlab.providers.ltx import requests as p
+from kontextlab.textdiff import diff
 
 HISTORY = "pages/history.py"
 CREATE = "pages/create.py"
@@ -225,3 +226,22 @@ def test_a_card_offers_only_the_visitors_own_results(app_env: AppEnv) -> None:
     at.run()
     assert compare.NOT_YOURS in texts(at)
     assert "castle" not in texts(at) and not [h for h in at.get("html") if "castle" in h.proto.body]
+
+
+# ---------------------------------------------------------------- drawn safely
+
+
+def test_the_diff_and_the_table_draw_anyones_text_as_text() -> None:
+    hostile = (
+        '<script>alert(1)</script> <b onclick="x()">bold</b> &amp; **md** [a](javascript:x) '
+        "\u202eevil\u202c \u200bzero " + "ж" * 9_000
+    )
+    drawn = compare.diff_html(diff("a calm sea", hostile))
+    assert "<script" not in drawn and "<b " not in drawn and "javascript:x" in drawn
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in drawn and "&amp;amp;" in drawn
+    assert "\u202eevil\u202c" in drawn, "every character is kept"
+    # Each run sits in an element that isolates its direction from the page around it.
+    assert drawn.count("unicode-bidi:isolate") == len(re.findall(r"<(del|ins|span)\b", drawn))
+    assert marked(drawn, "del") == ["a calm sea"]
+    table = compare.settings_table([("Webhook URL", "<img src=x onerror=y()>", "—")])
+    assert "<img" not in table and "&lt;img src=x onerror=y()&gt;" in table
