@@ -218,16 +218,26 @@ def reset_table() -> None:
 
 
 def _follow_selection(key: str) -> None:
-    """Open the job of a newly selected row, mapping the row to the ids shown when it was
-    clicked (a job finishing meanwhile can shift the rows)."""
+    """Follow the rows picked in the table: one opens its job, two are compared, more ask for
+    two. Each row maps to the id shown when it was ticked (a job finishing meanwhile can
+    shift the rows)."""
     selected = st.session_state.get(key) or {}
     rows = list((selected.get("selection") or {}).get("rows") or [])
-    last_key, last_rows = st.session_state.get("_history_selection", (None, []))
-    st.session_state["_history_selection"] = (key, rows)
+    last_key, last_rows, last_ids = st.session_state.get("_history_selection", (None, [], []))
+    if key != last_key:  # a new table: what was picked in the old one is gone
+        last_rows, last_ids = [], []
+    shown = st.session_state.get("_history_ids", [])
+    before = dict(zip(last_rows, last_ids, strict=False))
+    ids = [before.get(r) or shown[r] for r in rows if r in before or r < len(shown)]
+    st.session_state["_history_selection"] = (key, rows, ids)
     if key != last_key or rows == last_rows:
         return
-    shown = st.session_state.get("_history_ids", [])
-    state.open_job(shown[rows[0]] if rows and rows[0] < len(shown) else None)
+    state.open_job(ids[0] if len(ids) == 1 else None)
+
+
+def picked() -> list[str]:
+    """The row ids picked in the table, in the order of their rows."""
+    return list(st.session_state.get("_history_selection", (None, [], []))[2])
 
 
 def table(conn: Connection, frame: pd.DataFrame) -> None:
@@ -239,14 +249,14 @@ def table(conn: Connection, frame: pd.DataFrame) -> None:
         column_config=COLUMNS,
         hide_index=True,
         on_select="rerun",
-        selection_mode="single-row",
+        selection_mode="multi-row",
         key=key,
         row_height=ROW_HEIGHT,
         placeholder="",
         height=min(len(frame), VISIBLE_ROWS) * ROW_HEIGHT + 40,
     )
-    if not state.opened_job():
-        st.caption("Select a row to open the job.")
+    if not state.opened_job() and len(picked()) < 2:
+        st.caption("Select a row to open the job. Select two to compare them.")
 
 
 def watch_running(conn: Connection) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components import connection, jobs_view, safe, stored
+from components import compare, connection, jobs_view, safe, stored
 from components.connection import Connection
 from components.fmt import humanize_delta, short
 from components.reference import can_start_from
@@ -234,3 +234,4 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, *, zoom: bool) 
         icon=":material/casino:",
         help="Same settings, a new random seed",
     )
+    compare.compare_with(conn, record, key, row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import connection, history_detail, history_table, history_tools, jobs_view, state
+from components.compare import compare_picked_rows
 from components.frame import escape_legacy_pages_mode
 
 escape_legacy_pages_mode()
@@ -36,6 +37,7 @@ def page() -> None:
     )
     history_table.counts(len(frame), offset, total, everything)
     history_table.table(conn, frame)
+    compare_picked_rows(conn)
     record = history_detail.opened(conn)
     if record:
         history_detail.detail(conn, record)
