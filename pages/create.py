@@ -6,6 +6,7 @@ import streamlit as st
 
 from components import advanced, connection, form, jobs_view, options
 from components.frame import escape_legacy_pages_mode
+from components.recent_prompts import recent_prompt_picker
 from components.reference import has_reference, reference_picker
 from components.results_panel import results_panel
 from kontextlab.providers import InvalidRequest, PreparedRequest
@@ -58,8 +59,10 @@ def reference_inputs(
 def build_request(conn: connection.Connection) -> PreparedRequest | InvalidRequest:
     form.apply_pending_settings(conn, PREFIX)
     prompt = form.prompt_input(conn, PREFIX, "Prompt", "A serene mountain landscape at sunset")
+    recent_prompt_picker(conn, PREFIX, [KIND])
     aspect = form.aspect_ratio_input(conn, PREFIX, KIND)
     style = form.look_input(conn, PREFIX, KIND)
+    shots = form.shot_inputs(conn, PREFIX, KIND)
     seed = form.seed_input(conn, PREFIX, KIND)
     picture = picture_input(conn)
     output = options.output_inputs(conn, PREFIX, KIND, has_picture=picture is not None)
@@ -69,6 +72,7 @@ def build_request(conn: connection.Connection) -> PreparedRequest | InvalidReque
         "prompt": prompt,
         "aspect_ratio": aspect,
         "style": style,
+        **shots,
         "seed": seed,
         "reference_asset_id": ref_id,
         "reference_strength": strength,

@@ -8,6 +8,8 @@ from components import advanced, connection, form, jobs_view, options, state
 from components.compare import before_after
 from components.frame import escape_legacy_pages_mode
 from components.lineage import lineage_strip
+from components.more_references import more_references
+from components.recent_prompts import recent_prompt_picker
 from components.reference import Reference, reference_picker
 from components.results_panel import results_panel
 from kontextlab.providers import InvalidRequest, PreparedRequest
@@ -37,15 +39,18 @@ def build_request(
     email = conn.email if conn.needs_email else form.typed_email(PREFIX)
     ref = source_input(conn, email)
     prompt = form.prompt_input(conn, PREFIX, "What should change?", "Add golden sunset lighting")
+    recent_prompt_picker(conn, PREFIX, [KIND])
     aspect = form.aspect_ratio_input(conn, PREFIX, KIND)
     shots = form.shot_inputs(conn, PREFIX, KIND)
     seed = form.seed_input(conn, PREFIX, KIND)
     picture = ref.data if ref else None
     output = options.output_inputs(conn, PREFIX, KIND, has_picture=picture is not None)
     extra = advanced.advanced_inputs(conn, PREFIX, KIND)
+    more = more_references(conn, PREFIX, KIND, email)
     fields = {
         "prompt": prompt,
         "reference_asset_id": ref.file_id if ref else None,
+        **more,
         "picture": picture,
         "aspect_ratio": aspect,
         **shots,

@@ -105,3 +105,27 @@ def existing(
 def known_job_ids(conn: Connection, account_key: str, job_ids: list[str]) -> set[str]:
     """The upstream job ids that one account's rows already follow."""
     return existing(conn, jobs.c.job_id, job_ids, account_key)
+
+
+RECENT_PROMPT_ROWS = 1000  # newest rows read to find the distinct recent prompts
+
+
+def recent_prompts(
+    conn: Connection, account_key: str, kinds: Sequence[str], limit: int
+) -> list[str]:
+    """One account's last `limit` distinct prompts of `kinds`, newest first. Reads only the
+    prompt column of its newest rows (an index walk), so a long history costs no more."""
+    query = (
+        sa.select(jobs.c.prompt)
+        .where(jobs.c.account_key == account_key, jobs.c.kind.in_(list(kinds)))
+        .order_by(jobs.c.created_at.desc(), jobs.c.id.desc())
+        .limit(RECENT_PROMPT_ROWS)
+    )
+    found: dict[str, None] = {}
+    for prompt in conn.execute(query).scalars():
+        text = (prompt or "").strip()
+        if text and text not in found:
+            found[text] = None
+            if len(found) >= limit:
+                break
+    return list(found)

@@ -324,6 +324,13 @@ class HistoryStore:
             rows = conn.execute(query).all()
         return frames.frame(rows)
 
+    def recent_prompts(
+        self, account_key: str, kinds: Iterable[str], limit: int = 20
+    ) -> builtins.list[str]:
+        """The account's last `limit` distinct prompts of `kinds`, newest first."""
+        with self._read() as conn:
+            return queries.recent_prompts(conn, account_key, list(kinds), limit)
+
     def _conditions(self, account_key: str, **filters: Any) -> builtins.list[Any]:
         return queries.conditions(self.engine.dialect.name, account_key, **filters)
 
