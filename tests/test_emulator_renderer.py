@@ -63,3 +63,12 @@ def test_the_emulator_mark_is_drawn_in_the_corner() -> None:
     img = np.asarray(Image.open(io.BytesIO(data)).convert("L"), dtype=np.float32)
     corner, above = img[-30:, -150:], img[-120:-60, -150:]
     assert corner.std() > above.std() + 10
+
+
+def test_a_create_is_framed_by_its_shot_type_and_angle() -> None:
+    plain = render_create("A red car in the desert", 4).data
+    close = render_create("A red car in the desert", 4, shot_type="close-up").data
+    low = render_create("A red car in the desert", 4, shot_angle="low-angle").data
+    assert distance(plain, close) > 0.02 and distance(plain, low) > 0.02
+    again = render_create("A red car in the desert", 4, shot_type="close-up").data
+    assert again == close

@@ -263,12 +263,19 @@ def render_create(
     reference: bytes | None = None,
     strength: int = 50,
     output_format: str | None = None,
+    shot_type: str = "",
+    shot_angle: str = "",
 ) -> Rendered:
+    """The prompt's scene; a reference blended in by `strength`, the look applied, and the
+    shot type and angle (where the request gives them) framing it."""
     size = size_for(aspect_ratio)
     # Flat shapes and soft gradients: drawn at half size and scaled up, in half the time.
     img = scene(prompt, seed, (size[0] // 2, size[1] // 2), model).resize(
         size, Image.Resampling.BICUBIC
     )
+    if shot_type or shot_angle:
+        framing = seed_rng("shot", prompt.strip(), seed, shot_type, shot_angle)
+        img = angle(zoom(img, _zoom_for(shot_type), framing), shot_angle)
     if reference is None and not style:
         return encode(mark(img, _label(seed, model)), model, output_format)
     a = to_array(img)

@@ -192,8 +192,11 @@ class World:
         style = None if v.get("style") == rules.NO_STYLE else v.get("style")
         strength = v.get("reference_strength", 50)
         picture = ref.data if ref else None
+        framing = {"shot_type": v.get("shotType", ""), "shot_angle": v.get("shotAngle", "")}
         return (
-            lambda seed: renderer.render_create(args[0], seed, style, *args[1:], picture, strength)
+            lambda seed: renderer.render_create(
+                args[0], seed, style, *args[1:], picture, strength, **framing
+            )
         ), problem
 
     def find_job(self, tenant: Tenant, job_id: str) -> EmulatedJob:
