@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
@@ -42,12 +41,9 @@ def picture_file(record: JobRecord, data: bytes | None = None) -> bytes:
     return with_recipe(data, stored.recipe(record)) if data else data
 
 
-Width = Literal["content", "stretch"]
-
-
-def copy_settings(record: JobRecord, *, width: Width = "content") -> None:
+def copy_settings(record: JobRecord) -> None:
     """A popover with the picture's settings as JSON (its copy button copies them)."""
-    with st.popover("Copy settings", icon=":material/data_object:", width=width):
+    with st.popover("Copy settings", icon=":material/data_object:"):
         st.caption("The settings this picture was made with. The button in the box copies them.")
         st.code(recipe_json(stored.recipe(record), indent=2), language="json", wrap_lines=True)
 
@@ -70,9 +66,9 @@ def full_link(record: JobRecord) -> str | None:
     return urlunsplit((scheme, netloc, path or "/", f"{LINK_PARAM}={record.id}", ""))
 
 
-def link_box(record: JobRecord, *, width: Width = "content") -> None:
+def link_box(record: JobRecord) -> None:
     """A popover with the link that reopens this picture (for this visitor only)."""
-    with st.popover("Link to this picture", icon=":material/link:", width=width):
+    with st.popover("Link to this picture", icon=":material/link:"):
         st.caption(
             "Open this link in this browser to see the picture again. It works only for you: "
             "anyone else is told it was not found."

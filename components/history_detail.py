@@ -295,11 +295,6 @@ def _actions(conn: Connection, record: JobRecord, image: bytes | None, pic: byte
         width="stretch",
         icon=":material/brush:",
     )
-    if done and record.kind != "upload":
-        with a:
-            card_tools.copy_settings(record, width="stretch")
-        with b:
-            card_tools.link_box(record, width="stretch")
     with b.popover("Delete", icon=":material/delete:", width="stretch"):
         st.write("Delete this job from your history? The picture kept here goes too.")
         st.button(
@@ -309,3 +304,7 @@ def _actions(conn: Connection, record: JobRecord, image: bytes | None, pic: byte
             on_click=_delete,
             args=(conn, record),
         )
+    if done and record.kind != "upload":
+        with st.container(horizontal=True):  # their labels are too long for half a column
+            card_tools.copy_settings(record)
+            card_tools.link_box(record)
