@@ -7,16 +7,24 @@ from typing import Any
 
 import streamlit as st
 
-from components import connection, history_tools, jobs_view, result_card, safe, state, stored
+from components import (
+    card_tools,
+    connection,
+    history_tools,
+    jobs_view,
+    result_card,
+    safe,
+    state,
+    stored,
+)
 from components.connection import Connection
 from components.fmt import local_time, short
 from components.history_table import reset_table
 from kontextlab.history import JobRecord
 from kontextlab.images import download_name
 from kontextlab.links import browser_link, display_url
-from kontextlab.providers import InvalidRequest
 from kontextlab.untrusted import plain
-from kontextlab.vocabulary import JobState
+from kontextlab.vocabulary import STOPPED_MESSAGE, JobState
 
 # ---------------------------------------------------------------- detail
 
@@ -49,6 +57,8 @@ def detail(conn: Connection, record: JobRecord) -> None:
     with right:
         if record.status == JobState.UNKNOWN:
             result_card.unknown_panel(conn, record, f"history_{record.id}")
+        elif record.status == JobState.STOPPED:
+            st.warning(plain(record.message or STOPPED_MESSAGE), icon=":material/stop_circle:")
         elif message := result_card.card_message(record):
             (st.error if record.status == JobState.FAILED else st.caption)(plain(message))
         result_card.demo_webhook_note(conn, record)
@@ -68,7 +78,7 @@ def _picture(record: JobRecord, picture: bytes | None) -> None:
         safe.web_picture(url, caption=record.prompt, width="stretch")
     elif record.is_active:
         st.info(f"Still generating… {record.progress or 0:.0f}%")
-    elif record.status not in (JobState.FAILED, JobState.UNKNOWN):
+    elif record.status not in (JobState.FAILED, JobState.UNKNOWN, JobState.STOPPED):
         st.info("No picture was kept for this job.")
 
 
@@ -177,16 +187,7 @@ def _rerun(conn: Connection, record: JobRecord) -> None:
 
 
 def _upscale(conn: Connection, record: JobRecord) -> None:
-    email = conn.email if conn.needs_email else stored.fields(record).get("email")
-    wanted = {"job_id": record.job_id or "", "poll_for_result": 1, "email": email}
-    caps = conn.provider.capabilities
-    fields = {name: value for name, value in wanted.items() if caps.accepts("upscale", name)}
-    try:
-        request = conn.provider.prepare("upscale", fields)
-    except InvalidRequest as exc:
-        st.toast(f"Not sent: {plain(exc)}", icon=":material/error:")
-        return
-    _started(jobs_view.submit(conn, request, parent_id=record.id), "Upscale")
+    _started(card_tools.upscale(conn, record), "Upscale")
 
 
 def _started(row_id: str | None, what: str) -> None:
@@ -213,7 +214,7 @@ def _download(record: JobRecord, image: bytes | None, picture: bytes | None) -> 
         name = download_name(record.prompt, record.mime_type, record.seed)
         st.download_button(
             "Download",
-            image,
+            lambda: card_tools.picture_file(record, image),  # with its settings written in
             name,
             record.mime_type,
             key=f"{key}_dl",
@@ -227,7 +228,7 @@ def _download(record: JobRecord, image: bytes | None, picture: bytes | None) -> 
         name = download_name(record.prompt, "image/jpeg", record.seed)
         st.download_button(
             "Download thumbnail",
-            picture,
+            lambda: card_tools.picture_file(record, picture),
             name,
             "image/jpeg",
             key=f"{key}_dl",
@@ -269,8 +270,7 @@ def _actions(conn: Connection, record: JobRecord, image: bytes | None, pic: byte
         key=f"{key}_up",
         on_click=_upscale,
         args=(conn, record),
-        disabled=not (done and record.job_id and record.kind in ("create", "edit"))
-        or "upscale" not in conn.provider.capabilities.kinds,
+        disabled=not card_tools.can_upscale(conn, record),
         width="stretch",
         icon=":material/open_in_full:",
         help="An upscale cannot be upscaled again" if record.kind == "upscale" else None,
@@ -304,3 +304,7 @@ def _actions(conn: Connection, record: JobRecord, image: bytes | None, pic: byte
             on_click=_delete,
             args=(conn, record),
         )
+    if done and record.kind != "upload":
+        with st.container(horizontal=True):  # their labels are too long for half a column
+            card_tools.copy_settings(record)
+            card_tools.link_box(record)

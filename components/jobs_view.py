@@ -18,7 +18,7 @@ from kontextlab.visitors import LimitReached
 from kontextlab.vocabulary import ACTIVE_STATES, JobState
 
 FOLLOWED_STATES = (*ACTIVE_STATES, JobState.UNKNOWN)
-FINISHED_STATES = (JobState.COMPLETED, JobState.FAILED, JobState.UNKNOWN)
+FINISHED_STATES = (JobState.COMPLETED, JobState.FAILED, JobState.UNKNOWN, JobState.STOPPED)
 SEED_LIMIT = 50  # in-flight rows a new session picks up
 
 

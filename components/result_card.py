@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components import compare, connection, jobs_view, safe, stored
+from components import card_tools, compare, connection, jobs_view, safe, stored
 from components.connection import Connection
 from components.fmt import humanize_delta, short
 from components.reference import can_start_from
@@ -17,7 +17,7 @@ from kontextlab.jobs import LOST_ANSWER_MESSAGE, NOT_FOUND_MESSAGE, UNKNOWN_HEAD
 from kontextlab.limited_cache import LimitedCache
 from kontextlab.links import browser_link
 from kontextlab.untrusted import plain
-from kontextlab.vocabulary import JobState
+from kontextlab.vocabulary import STOPPED_MESSAGE, JobState
 
 # A demo (or private-network) link points at the server's own address: a visitor's browser
 # cannot open it, so only the copy the app kept is shown.
@@ -89,6 +89,9 @@ def result_card(
     if record.status == JobState.UNKNOWN:
         unknown_panel(conn, record, key)
         return
+    if record.status == JobState.STOPPED:
+        stopped_panel(conn, record, key)
+        return
     if record.status == JobState.FAILED:
         message = plain(record.message or "The job failed.")
         st.error(f"{message}  \n“{plain(record.prompt)}”", icon=":material/error:")
@@ -112,6 +115,22 @@ def result_card(
         st.caption(plain(note))
     demo_webhook_note(conn, record)
     _card_actions(conn, record, key, zoom=bool(picture) and large)
+
+
+def stopped_panel(conn: Connection, record: JobRecord, key: str) -> None:
+    """A job the user stopped: the service may still make (and charge for) it, unseen here."""
+    st.warning(
+        f"{STOPPED_MESSAGE}  \n“{plain(short(record.prompt, 200))}”", icon=":material/stop_circle:"
+    )
+    st.button(
+        "Send again",
+        key=f"{key}_send_again",
+        on_click=jobs_view.rerun_clicked,
+        args=(conn, record, False),
+        icon=":material/replay:",
+        disabled=not record.request,
+        help="The same settings and the same seed",
+    )
 
 
 def card_message(record: JobRecord) -> str | None:
@@ -200,7 +219,7 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, *, zoom: bool) 
         # Deferred: the image bytes are read only when someone clicks.
         row.download_button(
             "Download",
-            lambda: _full_image(record),
+            lambda: card_tools.picture_file(record),  # with its settings written in
             key=f"{key}_dl",
             mime=record.mime_type,
             file_name=download_name(record.prompt, record.mime_type, record.seed),
@@ -234,4 +253,16 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, *, zoom: bool) 
         icon=":material/casino:",
         help="Same settings, a new random seed",
     )
+    if card_tools.can_upscale(conn, record):
+        row.button(
+            "Upscale",
+            key=f"{key}_upscale",
+            on_click=card_tools.upscale_clicked,
+            args=(conn, record),
+            icon=":material/open_in_full:",
+            help="A larger copy of this picture, as a new job",
+        )
+    with row:
+        card_tools.copy_settings(record)
+        card_tools.link_box(record)
     compare.compare_with(conn, record, key, row)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components import jobs_view, state
+from components import card_tools, connection, jobs_view, state
 from components.connection import Connection
 from components.fmt import humanize_delta, short
 from components.result_card import result_card
@@ -36,6 +36,7 @@ def _progress(record: JobRecord) -> None:
     st.progress(int(value), text=f"{state_text} · {_elapsed(record)} · {prompt}")
     if record.message:
         st.caption(plain(record.message))
+    card_tools.stop_control(connection.current(), record, key=f"progress_{record.id}")
 
 
 def _cards(conn: Connection, records: list[JobRecord], prefix: str, latest_image: bool) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from kontextlab import providers
 from kontextlab.history import JobRecord
 from kontextlab.providers import Capabilities, RequestRules
+from kontextlab.vocabulary import NO_STYLE
 
 
 def rules_of(record: JobRecord) -> RequestRules | None:
@@ -41,3 +42,42 @@ def endpoint(record: JobRecord) -> str:
     """Where the row's request went, relative to the base URL ("" when unknown)."""
     rules = rules_of(record)
     return (rules.endpoint(record.kind) if rules else None) or ""
+
+
+# A picture's recipe: what it was made with, in plain names. Only these settings go in (never a
+# key, a webhook address or secret, an account email, a reference picture or a row's tag).
+RECIPE_EXTRAS = (
+    "shot_type",
+    "shot_angle",
+    "reference_strength",
+    "location",
+    "weather",
+    "lighting",
+    "prompt_upsampling",
+    "safety",
+    "output_format",
+)
+
+
+def recipe(record: JobRecord) -> dict[str, Any]:
+    """The settings a picture was made with, by plain name: prompt, kind, provider, model,
+    look (where the provider has looks; "none" for none), shape, seed, then the few other
+    settings of RECIPE_EXTRAS the request has. What a download carries and "Copy settings"
+    shows."""
+    found = fields(record)
+    caps = capabilities_of(record)
+    drawn = record.kind != "upscale"  # an upscale has no look, shape or model of its own
+    made: dict[str, Any] = {
+        "prompt": str(found.get("prompt") or record.prompt or ""),
+        "kind": record.kind,
+        "provider": record.provider or caps.name,
+        "model": found.get("model") or record.model or (caps.default_model if drawn else None),
+    }
+    if caps.looks and drawn:
+        look = found.get("style") or record.style
+        made["look"] = look if look and look != NO_STYLE else "none"
+    if drawn:
+        made["shape"] = found.get("aspect_ratio") or record.aspect_ratio or caps.default_shape
+    made["seed"] = record.seed if record.seed is not None else found.get("seed")
+    made.update({name: found[name] for name in RECIPE_EXTRAS if found.get(name) is not None})
+    return {name: value for name, value in made.items() if value is not None and value != ""}

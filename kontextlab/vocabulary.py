@@ -1,4 +1,5 @@
-"""The words every room shares: a job's state, "no look", and how a loose value becomes an int.
+"""The words every room shares: a job's state (and what a stopped one says), "no look", and
+how a loose value becomes an int.
 
 The runner writes these states, the store keeps them, and the pages show them; nobody compares
 raw status strings. ``JobState`` is a ``StrEnum``, so a state read back from the database (a
@@ -17,6 +18,7 @@ class JobState(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     UNKNOWN = "unknown"  # the answer to the submit was lost: the job may or may not exist
+    STOPPED = "stopped"  # the user stopped it ("Stop"): followed no more, though it may finish
 
     @property
     def is_active(self) -> bool:
@@ -29,7 +31,11 @@ class JobState(StrEnum):
 
 ALL_STATES: tuple[JobState, ...] = tuple(JobState)
 ACTIVE_STATES: tuple[JobState, ...] = (JobState.QUEUED, JobState.ACTIVE)
-FINAL_STATES: tuple[JobState, ...] = (JobState.COMPLETED, JobState.FAILED)
+FINAL_STATES: tuple[JobState, ...] = (JobState.COMPLETED, JobState.FAILED, JobState.STOPPED)
+# A stopped job's row and card say this: the service may still finish it (and charge for it).
+STOPPED_MESSAGE = (
+    "Stopped. The service may still finish it and charge for it; it will not show here."
+)
 
 # "No look": the value a form, the store and a filter use when no style is chosen.
 NO_STYLE = "base"

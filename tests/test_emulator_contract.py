@@ -278,7 +278,7 @@ def scheduler_available(emulator: Emulator) -> dict:
 
 
 def cancel(emulator: Emulator, job_id: str) -> requests.Response:
-    """`DELETE scheduler/{jobId}` (the app has no Stop button yet)."""
+    """`DELETE scheduler/{jobId}` (the app's "Stop" on a running job)."""
     return requests.delete(
         emulator.base_url + "/scheduler/" + requests.utils.quote(job_id, safe=""),
         headers={"Authorization": f"Bearer {DEMO_TOKEN}"},

@@ -1,5 +1,6 @@
 """Pictures: decoding within limits (`decoding`), reference uploads made safe to send
-(`reference`), thumbnails and display copies (`copies`), file names and shapes (`names`).
+(`reference`), thumbnails and display copies (`copies`), file names and shapes (`names`), the
+settings a downloaded picture carries (`recipe`).
 
 The names other modules import are re-exported here.
 """
@@ -13,6 +14,7 @@ from kontextlab.images.copies import (
 )
 from kontextlab.images.decoding import ACCEPTED_FORMATS, MAX_PIXELS, BadImage, open_image
 from kontextlab.images.names import EXTENSIONS, closest_aspect_ratio, download_name
+from kontextlab.images.recipe import read_recipe, with_recipe
 from kontextlab.images.reference import (
     MAX_UPLOAD_BYTES,
     PREPARED,
@@ -38,5 +40,7 @@ __all__ = [
     "flatten",
     "open_image",
     "prepare_reference",
+    "read_recipe",
     "thumbnail",
+    "with_recipe",
 ]

@@ -47,7 +47,7 @@ from kontextlab.providers import (
     ProviderError,
     TryLater,
 )
-from kontextlab.vocabulary import ACTIVE_STATES, JobState
+from kontextlab.vocabulary import ACTIVE_STATES, STOPPED_MESSAGE, JobState
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +203,28 @@ class JobRunner(LeaseKeeper):
                 return False
             self._start(row_id, account_key, self._run_search, provider, account_key)
             return True
+
+    def stop_job(self, provider: Provider, row_id: str, account_key: str) -> bool:
+        """Stop a job: the provider stops tracking it (its errors go up), this process's
+        worker ends at its next write without writing, the row ends "stopped". False when it is
+        not this scope's running job, or another process follows it. Waits on the network."""
+        record = self.store.get(row_id, account_key)
+        if record is None or not record.is_active or not record.job_id or not self._claim(row_id):
+            return False
+        provider.stop(record.job_id)
+        with self._lock:
+            self._lost.add(row_id)  # its worker writes nothing more
+            worker = self._threads.get(row_id)
+        if worker is not None:
+            worker.join(self.settings.slow_poll_interval + 10)
+        with self._lock:  # a resume sweep holds it too: none starts a worker meanwhile
+            current = self.store.get(row_id, account_key)
+            stopped = current is not None and current.is_active
+            if stopped:
+                stop = {"status": JobState.STOPPED, "message": STOPPED_MESSAGE}
+                self.store.update_job(row_id, **stop, error_kind="stopped")
+        self._release(row_id)
+        return stopped
 
     def is_running(self, row_id: str) -> bool:
         with self._lock:

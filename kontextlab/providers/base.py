@@ -89,6 +89,8 @@ class Capabilities:
     # Body keys whose values are secrets (a webhook's signing secret): sent to the provider,
     # never stored in history, never shown back.
     secret_keys: tuple[str, ...] = ()
+    # A running job can be stopped ("Stop"): the provider stops tracking it (`Provider.stop`).
+    can_stop: bool = False
 
     def accepts(self, kind: str, name: str) -> bool:
         return name in self.fields.get(kind, ())
@@ -297,6 +299,12 @@ class Provider(RequestRules):
     @abstractmethod
     def balance(self, account: str | None = None) -> float | None:
         """Credits left (on `account`, else the default one); None when unknown."""
+
+    def stop(self, job_id: str) -> None:
+        """Stop tracking a running job (only where `capabilities.can_stop`): it no longer
+        takes one of the account's slots, and is followed no more. The service may still
+        finish it, and charge for it. Raises `NotFound` when the job is not running."""
+        raise NotImplementedError(f"{self.capabilities.label} cannot stop a job")
 
     def accounts(self) -> list[str]:
         """The provider's accounts the token may choose from; [] when it has no such notion."""

@@ -319,3 +319,8 @@ class Client(HttpFunnel):
         data = self._get("scheduler")
         items = data if isinstance(data, list) else []
         return [ScheduledJob.from_json(i) for i in items if isinstance(i, dict) and i.get("jobId")]
+
+    def stop_tracking(self, job_id: str) -> None:
+        """`DELETE scheduler/{jobId}`: the scheduler stops tracking a running job (204); the
+        job itself still runs upstream. `NotFound` when it is not running (any more)."""
+        self._request("DELETE", "scheduler/" + quote(job_id, safe=""), retry=True)

@@ -87,6 +87,7 @@ CAPABILITIES = Capabilities(
     prompt_limit=PROMPT_LIMIT,
     seed_max=SEED_MAX,
     specs=MappingProxyType(SPECS),
+    can_stop=True,  # DELETE scheduler/{jobId}
 )
 
 _STATES = {
@@ -202,6 +203,9 @@ class LtxProvider(LtxRules, Provider):
     ) -> Picture:
         asset = self.client.upload_reference(data, mime_type, email=account)
         return Picture(asset.asset_url, asset.expires_at, mime_type, asset.file_id)
+
+    def stop(self, job_id: str) -> None:
+        self.client.stop_tracking(job_id)
 
     def accounts(self) -> list[str]:
         return sorted(self.client.accounts())
