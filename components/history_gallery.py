@@ -25,11 +25,11 @@ VIEW_KEY = "history_view"
 PAGE_SIZE = 24
 TILE_WIDTH = 170  # px: two tiles side by side on a 390 px phone, seven on a wide screen
 PLACEHOLDER_HEIGHT = 80  # px: the plain box of a job without a picture (a wide picture's)
-PROMPT_CHARS = 24  # one line of a tile; the whole prompt shows on hover and in the detail
+PROMPT_CHARS = 21  # one line of a tile; the whole prompt shows in the job's detail
 # What a tile without a picture says, by the job's state.
 PLACEHOLDERS = {
     JobState.QUEUED: (":material/schedule:", "Waiting to start"),
-    JobState.ACTIVE: (":material/hourglass_top:", "Still generating"),
+    JobState.ACTIVE: (":material/hourglass_top:", "Generating"),
     JobState.FAILED: (":material/error:", "Failed"),
     JobState.UNKNOWN: (":material/help:", "Outcome unknown"),
     JobState.COMPLETED: (":material/image_not_supported:", "No picture kept"),
@@ -77,8 +77,7 @@ def _tile(row: Any, thumb: bytes | None, opened: str | None) -> None:
         else:
             _placeholder(row)
         prompt = str(row.prompt or "") or "(no prompt)"
-        line = short(prompt, PROMPT_CHARS)
-        st.caption(plain(line), help=plain(prompt) if line != prompt else None)
+        st.caption(plain(short(prompt, PROMPT_CHARS)))
         here = rid == opened
         st.button(
             "Shown below" if here else "Open",
@@ -95,11 +94,11 @@ def _placeholder(row: Any) -> None:
     """A plain box saying the job's state, where its picture would be."""
     icon, words = PLACEHOLDERS.get(row.status, (":material/help:", str(row.status)))
     if row.status == JobState.ACTIVE and not pd.isna(row.progress):
-        words = f"{words}… {float(row.progress):.0f}%"
+        words = f"{words} {float(row.progress):.0f}%"
     with st.container(
         border=True,
         height=PLACEHOLDER_HEIGHT,
         horizontal_alignment="center",
         vertical_alignment="center",
     ):
-        st.markdown(f"{icon} {words}")
+        st.caption(f"{icon} {words}")

@@ -284,6 +284,7 @@ def watch_running(conn: Connection) -> None:
         rows = jobs_view.in_flight_rows(conn, None)
         if not rows:
             st.rerun()
-        st.caption(f"{len(rows):,} jobs still running; this page updates when they finish.")
+        running = "1 job is" if len(rows) == 1 else f"{len(rows):,} jobs are"
+        st.caption(f"{running} still running; this page updates when they finish.")
 
     tick()
