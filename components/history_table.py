@@ -54,34 +54,56 @@ def expires_label(expires: Any, lost: bool, now: datetime) -> str:
 # ---------------------------------------------------------------- find
 
 
+FILTER_KEYS = ("history_kinds", "history_statuses", "history_styles", "history_providers")
+DATES_KEY = "history_dates"
+
+
+def active_filters() -> int:
+    """How many of the folded filters narrow the view now (search and sort are not counted)."""
+    chosen = sum(bool(st.session_state.get(k)) for k in FILTER_KEYS)
+    return chosen + (date_bounds(st.session_state.get(DATES_KEY, ())) != (None, None))
+
+
+def filters_label() -> str:
+    active = active_filters()
+    return f"Filters ({active} active)" if active else "Filters"
+
+
 def filters() -> tuple[dict[str, Any], str]:
-    """Search, filters and sort order; returns (store filters, order)."""
+    """Search, filters and sort order; returns (store filters, order). The filters fold into
+    one expander, whose label says how many are in use."""
     search = st.text_input("Search prompts", key="history_search", placeholder="e.g. sunset fox")
-    a, b, c, s, d, e = st.columns([2, 2, 2, 2, 3, 2])
-    kinds = a.multiselect("Kind", KINDS, key="history_kinds", placeholder="All kinds")
-    statuses = b.multiselect("Status", STATUSES, key="history_statuses", placeholder="Any status")
-    styles = c.multiselect(
-        "Style",
-        [NO_STYLE, *capabilities().looks],
-        key="history_styles",
-        placeholder="Any style",
-        format_func=style_label,
-    )
-    providers = s.multiselect(
-        "Service",
-        names(),
-        key="history_providers",
-        placeholder="Any service",
-        format_func=service_label,
-    )
-    dates = d.date_input(
-        "Created between",
-        value=(),  # type: ignore[arg-type]  # () is a range with no dates yet; stubs want 1 or 2
-        key="history_dates",
-        format="YYYY-MM-DD",
-    )
-    # Every option is a key of ORDERS, which holds its label.
-    order = e.selectbox("Sort", list(ORDERS), key="history_order", format_func=ORDERS.__getitem__)
+    with st.expander(filters_label(), key="history_filters", icon=":material/filter_list:"):
+        a, b, c = st.columns(3)
+        s, d, e = st.columns(3)
+        kinds = a.multiselect("Kind", KINDS, key="history_kinds", placeholder="All kinds")
+        statuses = b.multiselect(
+            "Status", STATUSES, key="history_statuses", placeholder="Any status"
+        )
+        styles = c.multiselect(
+            "Style",
+            [NO_STYLE, *capabilities().looks],
+            key="history_styles",
+            placeholder="Any style",
+            format_func=style_label,
+        )
+        providers = s.multiselect(
+            "Service",
+            names(),
+            key="history_providers",
+            placeholder="Any service",
+            format_func=service_label,
+        )
+        dates = d.date_input(
+            "Created between",
+            value=(),  # type: ignore[arg-type]  # () is a range with no dates yet; stubs want 1 or 2
+            key=DATES_KEY,
+            format="YYYY-MM-DD",
+        )
+        # Every option is a key of ORDERS, which holds its label.
+        order = e.selectbox(
+            "Sort", list(ORDERS), key="history_order", format_func=ORDERS.__getitem__
+        )
     since, until = date_bounds(dates)
     chosen = {
         "search": search.strip() or None,
@@ -109,10 +131,12 @@ def date_bounds(dates: Any) -> tuple[datetime | None, datetime | None]:
     return since, datetime.combine(end, time.min, tzinfo=tz).astimezone(UTC)
 
 
-def pager(total: int, view: tuple[Any, ...]) -> int:
-    """The page picker; returns the offset. A new search or filter starts at page 1."""
+def pager(total: int, view: tuple[Any, ...], size: int | None = None) -> int:
+    """The page picker for pages of `size` rows (PAGE_SIZE by default); returns the offset.
+    A new search, filter or view starts at page 1."""
     key = "history_page"
-    pages = max(1, -(-total // PAGE_SIZE))
+    size = size or PAGE_SIZE
+    pages = max(1, -(-total // size))
     if st.session_state.get("_history_view") != view:
         st.session_state["_history_view"] = view
         st.session_state[key] = 1
@@ -120,9 +144,8 @@ def pager(total: int, view: tuple[Any, ...]) -> int:
         st.session_state[key] = 1
     if pages == 1:
         return 0
-    left, _ = st.columns([1, 3])
-    page = left.number_input(f"Page (of {pages:,})", 1, pages, key=key, step=1)
-    return (int(page) - 1) * PAGE_SIZE
+    page = st.number_input(f"Page (of {pages:,})", 1, pages, key=key, step=1, width=200)
+    return (int(page) - 1) * size
 
 
 def counts(shown: int, offset: int, total: int, everything: int) -> None:
@@ -271,6 +294,7 @@ def watch_running(conn: Connection) -> None:
         rows = jobs_view.in_flight_rows(conn, None)
         if not rows:
             st.rerun()
-        st.caption(f"{len(rows):,} jobs still running; the table updates when they finish.")
+        running = "1 job is" if len(rows) == 1 else f"{len(rows):,} jobs are"
+        st.caption(f"{running} still running; this page updates when they finish.")
 
     tick()
