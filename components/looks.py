@@ -3,11 +3,14 @@ when to use it.
 
 The previews are files shipped beside this module (components/looks/<look>.jpg), drawn once
 by the emulator's renderer with `scripts/make_look_previews.py`; they are read from disk once
-per process and kept in memory."""
+per process and kept in memory. The chosen look's preview is drawn inline (a few kilobytes);
+the grid of every look is drawn only while "See all looks" is open."""
 
 from __future__ import annotations
 
+import base64
 import functools
+import html
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -59,9 +62,31 @@ def preview(style: str) -> bytes | None:
     return previews().get(style)
 
 
+def open_key(prefix: str) -> str:
+    """The "See all looks" popover's state (open or closed)."""
+    return f"{prefix}_looks_open"
+
+
 def choose_look(prefix: str, style: str) -> None:
-    """A tile's button: pick its look (a callback, so before the picker is drawn)."""
+    """A tile's button: pick its look and close the grid (a callback, so before the picker
+    is drawn)."""
     st.session_state[f"{prefix}_style"] = style
+    st.session_state[open_key(prefix)] = False
+
+
+def chosen_html(style: str) -> str:
+    """The chosen look's preview beside the sentence on when to use it."""
+    sentence = html.escape(STYLE_DESCRIPTIONS.get(style, look_name(style)))
+    picture = preview(style)
+    if not picture:
+        return f"<p>{sentence}</p>"
+    source = f"data:image/jpeg;base64,{base64.b64encode(picture).decode()}"
+    return (
+        '<div style="display:flex;gap:0.75rem;align-items:center">'
+        f'<img src="{source}" alt="{html.escape(look_name(style))}" width="{CHOSEN_WIDTH}" '
+        'style="border-radius:0.4rem;flex:none;max-width:45%;height:auto">'
+        f'<span style="font-size:0.95rem">{sentence}</span></div>'
+    )
 
 
 def look_picker(prefix: str, styles: Sequence[str]) -> str:
@@ -71,13 +96,12 @@ def look_picker(prefix: str, styles: Sequence[str]) -> str:
     if st.session_state.get(key) not in styles:
         st.session_state[key] = styles[0]
     style: str = st.selectbox("Look", list(styles), key=key, format_func=look_name)
-    row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
-    picture = preview(style)
-    if picture:
-        row.image(picture, width=CHOSEN_WIDTH)
-    with row.container(width="stretch"):
-        st.markdown(STYLE_DESCRIPTIONS.get(style, look_name(style)))
-        with st.popover("See all looks", icon=":material/palette:"):
+    st.html(chosen_html(style))
+    grid = st.popover(
+        "See all looks", icon=":material/palette:", key=open_key(prefix), on_change="rerun"
+    )
+    if grid.open:  # drawn only while open: seventeen pictures stay off every other run
+        with grid:
             _tiles(prefix, styles, style)
     return style
 

@@ -3,6 +3,8 @@ you can see (AppTest, both services on one in-process emulator)."""
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -108,7 +110,8 @@ def everything_shown(at) -> str:
         if isinstance(proto, Message):
             found.extend(_strings(proto))
     assert found, "nothing read from the page"
-    return "\n".join(found)
+    # A picture drawn inline is its bytes, not words anyone reads.
+    return re.sub(r"data:image/\w+;base64,[\w+/=]+", "<picture>", "\n".join(found))
 
 
 def api_names_in(text: str) -> list[str]:
@@ -273,20 +276,29 @@ def test_the_look_picker_shows_previews_and_when_to_use_each(
     env: AppEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = open_app(env, "ltx", "create")
-    assert looks.STYLE_DESCRIPTIONS[NO_STYLE] in [m.value for m in at.markdown]
-    # One preview beside the chosen look, and one per look under "See all looks".
-    assert len(at.image) == 1 + 1 + len(STYLES)
+    [chosen] = [h.value for h in at.get("html") if "data:image/jpeg;base64," in h.value]
+    assert html.escape(looks.STYLE_DESCRIPTIONS[NO_STYLE]) in chosen
+    data = chosen.split("base64,")[1].split('"')[0]
+    assert base64.b64decode(data) == (looks.PREVIEWS / f"{NO_STYLE}.jpg").read_bytes()
+    assert not at.image, "the grid of every look is drawn only while it is open"
     # Read once: later runs never go to the disk for them.
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"read {self}"))
+    at.session_state[looks.open_key("create")] = True
+    at.run()
+    assert len(at.image) == 1 + len(STYLES), "one preview per look, and none"
+    tile = next(b for b in at.button if b.key == "create_look_base")
+    assert tile.proto.type == "primary", "the chosen look's tile stands out"
     at.button(key="create_look_film_noir").click().run()
     assert at.selectbox(key="create_style").value == "film_noir"
-    assert looks.STYLE_DESCRIPTIONS["film_noir"] in [m.value for m in at.markdown]
-    chosen = next(b for b in at.button if b.key == "create_look_film_noir")
-    assert chosen.proto.type == "primary" and not at.exception
+    assert not at.image, "a pick closes the grid"
+    [chosen] = [h.value for h in at.get("html") if "data:image/jpeg;base64," in h.value]
+    assert html.escape(looks.STYLE_DESCRIPTIONS["film_noir"]) in chosen
+    assert not at.exception
 
 
 def test_a_service_without_looks_draws_no_picker(env: AppEnv) -> None:
     at = open_app(env, "bfl", "create")
     assert not [b for b in at.button if str(b.key).startswith("create_look_")]
     assert "See all looks" not in everything_shown(at)
-    assert not at.image
+    assert not [h for h in at.get("html") if "data:image/jpeg" in h.value]
+    assert "Look" not in {str(w.label) for w in widgets(at.main)}
