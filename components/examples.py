@@ -18,7 +18,7 @@ CREATE_EXAMPLES = (
     "A cat sleeping on a windowsill, rain outside",
     "A hot air balloon over a green valley at sunrise",
     "A stone castle on a hill under a stormy sky",
-    "A city street at night with neon signs and wet pavement",
+    "A city street at night with neon signs",
     "A small boat on a calm lake in the morning fog",
 )
 EDIT_EXAMPLES = (

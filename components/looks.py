@@ -21,7 +21,7 @@ from kontextlab.vocabulary import NO_STYLE
 PREVIEWS = Path(__file__).resolve().parent / "looks"
 PREVIEW_SUFFIX = ".jpg"
 CHOSEN_WIDTH = 150  # the chosen look's preview beside its sentence
-TILE_WIDTH = 104  # a look's tile in "See all looks": three fit side by side on a phone
+TILE_WIDTH = 96  # a look's tile in "See all looks": three fit side by side on a phone
 # When to use each look, in one sentence.
 STYLE_DESCRIPTIONS = {
     NO_STYLE: "Use it when you want the model's own look, with no style added.",

@@ -122,7 +122,7 @@ def open_advanced(page: Page, field: str) -> None:
     """Turn on developer options and open their section until `field` shows: a rerun that
     starts at the moment of the click (the first visit's second run) can draw it closed."""
     box = page.get_by_role("combobox", name=field)
-    switch = page.get_by_role("checkbox", name="Developer options")
+    switch = page.get_by_role("switch", name="Developer options")
     for _attempt in range(5):
         wait_idle(page)
         if box.is_visible():
