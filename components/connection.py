@@ -272,6 +272,7 @@ def render_sidebar() -> Connection | None:
     config = settings()
     st.sidebar.subheader("Connection")
     state.keep_provider_choice()
+    state.keep_developer_options()
     name = _service_picker(config)
     token, source = _token_input(config, name)
     use_demo = not token or st.sidebar.toggle(
@@ -307,11 +308,29 @@ def render_sidebar() -> Connection | None:
     _account_picker(conn, config)
     _balance_line(conn)
     _allowance(conn)
+    _developer_switch()
     if use_demo:
         st.info(DEMO_BANNER, icon=":material/science:")
     elif problem:
         st.sidebar.error(problem)
     return conn
+
+
+DEVELOPER_HELP = (
+    "Shows the request's finer settings (waiting, jobs at once, webhooks), the names the "
+    "service's API gives them, and the request itself. Everyday use needs none of them."
+)
+DEVELOPER_NOTE = (
+    "The developer settings on Create and Edit are sent only while this is on; turned off, "
+    "the service's own defaults apply."
+)
+
+
+def _developer_switch() -> None:
+    """The "Developer options" switch (remembered for the session, off at first)."""
+    on = st.sidebar.toggle("Developer options", key=state.DEV_OPTIONS, help=DEVELOPER_HELP)
+    if on:
+        st.sidebar.caption(DEVELOPER_NOTE)
 
 
 def _allowance(conn: Connection) -> None:

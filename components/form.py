@@ -12,32 +12,14 @@ from typing import Any
 
 import streamlit as st
 
-from components import state
+from components import looks, state
 from components.connection import Connection
+from components.looks import STYLE_DESCRIPTIONS as STYLE_DESCRIPTIONS
 from kontextlab.links import display_url
 from kontextlab.providers import Capabilities, InvalidRequest, PreparedRequest, draw_seed
 from kontextlab.vocabulary import NO_STYLE
 
 ASPECT_LABELS = {"16:9": "▭ 16:9 wide", "9:16": "▯ 9:16 tall", "1:1": "□ 1:1 square"}
-STYLE_DESCRIPTIONS = {
-    NO_STYLE: "No style: the model's own look",
-    "cinematic": "Film-like contrast and colour grading",
-    "vintage": "Faded colours and warm, aged film tones",
-    "low_key": "Dark, moody scenes with deep shadows",
-    "indy": "Indie-film look: natural light, muted colours",
-    "y2k": "Glossy, saturated early-2000s pop aesthetic",
-    "pop": "Bold flat colours, pop-art punch",
-    "grunge": "Gritty textures and dirty, desaturated tones",
-    "dreamy": "Soft focus, pastel haze, gentle glow",
-    "hand_drawn": "Sketched by hand with pencil or ink",
-    "2d_novel": "Graphic-novel panels with clean outlines",
-    "boost": "Extra vivid colour and sharpness",
-    "scribble": "Loose, playful scribbled lines",
-    "film_noir": "Black and white, hard light, high drama",
-    "anime": "Japanese animation style",
-    "3d_cartoon": "Rounded 3D cartoon characters and sets",
-    "colored": "Rich hand-coloured illustration",
-}
 SEGMENTED_SHAPES = 4  # more shapes than this are offered in a list
 NO_WAIT = 0  # widget sentinels: Streamlit shows a None option as an empty placeholder
 
@@ -70,9 +52,8 @@ def keep_form_values(prefixes: tuple[str, ...] = ("create", "edit")) -> None:
 
 
 def style_label(style: str) -> str:
-    name = "None" if style == NO_STYLE else style.replace("_", " ").capitalize()
-    description = STYLE_DESCRIPTIONS.get(style)
-    return f"{name} — {description}" if description else name
+    """A look's name in words ("Film noir", "3D cartoon")."""
+    return looks.look_name(style)
 
 
 def shape_label(shape: str) -> str:
@@ -121,9 +102,15 @@ def closest_shape(conn: Connection, width: int, height: int) -> str | None:
     return min(shapes, key=lambda pair: abs(pair[1] - ratio))[0] if shapes else None
 
 
-def typed_email(prefix: str) -> str | None:
-    """The account email typed in the Advanced section (drawn later in the run)."""
-    return st.session_state.get(f"{prefix}_email") or None
+def account_email(conn: Connection) -> str | None:
+    """The account a request runs on: the sidebar's pick when there are several, a deployer's
+    own (never shown); None for a visitor's only account (the service uses it)."""
+    return conn.email if conn.needs_email or not conn.shows_account else None
+
+
+def upload_email(conn: Connection) -> str | None:
+    """The account a picture is uploaded to: the sidebar's pick when there are several."""
+    return conn.email if conn.needs_email else None
 
 
 def aspect_ratio_input(conn: Connection, prefix: str, kind: str) -> str | None:
@@ -146,10 +133,10 @@ def aspect_ratio_input(conn: Connection, prefix: str, kind: str) -> str | None:
 
 def look_input(conn: Connection, prefix: str, kind: str) -> str | None:
     """The look (style) picker, for a provider that has looks."""
-    looks = capabilities(conn).looks
-    if not looks or not shows(conn, kind, "style"):
+    names = capabilities(conn).looks
+    if not names or not shows(conn, kind, "style"):
         return None
-    style = st.selectbox("Look", [NO_STYLE, *looks], key=f"{prefix}_style", format_func=style_label)
+    style = looks.look_picker(prefix, (NO_STYLE, *names))
     field_error(prefix, "style")
     return style
 
@@ -265,7 +252,10 @@ def curl_command(conn: Connection, request: PreparedRequest) -> str:
 
 
 def show_request(conn: Connection, request: PreparedRequest | InvalidRequest) -> None:
-    """A preview of the prepared request: nothing is drawn or added here."""
+    """A preview of the prepared request, with developer options on: nothing is sent or
+    added here."""
+    if not state.developer_options():
+        return
     with st.expander("Show request"):
         if isinstance(request, InvalidRequest):
             st.caption(f"Fix the form first: {request}")

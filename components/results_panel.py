@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components import card_tools, connection, jobs_view, state
+from components import card_tools, connection, examples, jobs_view, state
 from components.connection import Connection
 from components.fmt import humanize_delta, short
 from components.result_card import result_card
@@ -41,7 +41,7 @@ def _progress(record: JobRecord) -> None:
 
 def _cards(conn: Connection, records: list[JobRecord], prefix: str, latest_image: bool) -> None:
     if not records:
-        st.caption("Your results appear here.")
+        st.caption(examples.empty_results(prefix))
         return
     latest, *older = records
     result_card(conn, latest, key=f"{prefix}_card_{latest.id}", image=latest_image)

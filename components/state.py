@@ -9,6 +9,7 @@ the rules of cross-page state are visible in one file:
 - why the last click sent nothing; the last seed used on a page;
 - the visitor id the browser sent; the connection drawn by the frame in this run;
 - the image service the visitor chose, and the keys they pasted for the others;
+- whether the visitor turned on developer options;
 - the jobs this browser session started and follows, by history scope;
 - which job History has open, and the sentence it shows after a callback;
 - the moment after which a page run stops waiting on the network.
@@ -45,6 +46,7 @@ PROVIDER = "conn_provider"  # the sidebar's image-service picker (a widget key)
 # The sidebar's pasted keys, by provider name (widget keys): only the chosen service's field is
 # drawn, so the others' are written back each run to survive (kept in this session only).
 PASTED_KEYS = {"ltx": "conn_token", "bfl": "conn_bfl_key"}
+DEV_OPTIONS = "dev_options"  # the sidebar's "Developer options" switch (a widget key)
 
 # A page run waits at most this long on the network in all (the rest shows "checking…").
 NETWORK_WAIT_SECONDS = 1.5
@@ -177,6 +179,18 @@ def keep_provider_choice() -> None:
 def chosen_provider() -> str | None:
     value = st.session_state.get(PROVIDER)
     return value if isinstance(value, str) else None
+
+
+def keep_developer_options() -> None:
+    """Remember the "Developer options" switch for the session, also through a run that does
+    not draw the sidebar's switch (Streamlit forgets an undrawn widget's value)."""
+    if DEV_OPTIONS in st.session_state:
+        st.session_state[DEV_OPTIONS] = st.session_state[DEV_OPTIONS]
+
+
+def developer_options() -> bool:
+    """Whether the forms show (and send) the fields only developers set."""
+    return bool(st.session_state.get(DEV_OPTIONS))
 
 
 def pasted_key(name: str) -> str:

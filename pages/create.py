@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import advanced, connection, form, jobs_view, options
+from components import advanced, connection, examples, form, jobs_view, options
 from components.frame import escape_legacy_pages_mode
 from components.recent_prompts import recent_prompt_picker
 from components.reference import has_reference, reference_picker
@@ -59,6 +59,7 @@ def reference_inputs(
 def build_request(conn: connection.Connection) -> PreparedRequest | InvalidRequest:
     form.apply_pending_settings(conn, PREFIX)
     prompt = form.prompt_input(conn, PREFIX, "Prompt", "A serene mountain landscape at sunset")
+    examples.example_picker(conn, PREFIX, KIND)
     recent_prompt_picker(conn, PREFIX, [KIND])
     aspect = form.aspect_ratio_input(conn, PREFIX, KIND)
     style = form.look_input(conn, PREFIX, KIND)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import advanced, connection, form, jobs_view, options, state
+from components import advanced, connection, examples, form, jobs_view, options, state
 from components.compare import before_after
 from components.frame import escape_legacy_pages_mode
 from components.lineage import lineage_strip
@@ -22,6 +22,7 @@ PREFIX = KIND = "edit"
 def source_input(conn: connection.Connection, email: str | None) -> Reference | None:
     st.subheader("Image to edit")
     ref = reference_picker(PREFIX, conn, optional=False, email=email)
+    examples.no_source_hint(PREFIX, ref is not None)
     form.field_error(PREFIX, "reference_asset_id")
     form.field_error(PREFIX, "picture")
     if ref and ref.width and ref.height and state.shape_chosen_for() != ref.key:
@@ -36,9 +37,10 @@ def build_request(
     conn: connection.Connection,
 ) -> tuple[PreparedRequest | InvalidRequest, Reference | None]:
     form.apply_pending_settings(conn, PREFIX)
-    email = conn.email if conn.needs_email else form.typed_email(PREFIX)
+    email = form.upload_email(conn)
     ref = source_input(conn, email)
     prompt = form.prompt_input(conn, PREFIX, "What should change?", "Add golden sunset lighting")
+    examples.example_picker(conn, PREFIX, KIND)
     recent_prompt_picker(conn, PREFIX, [KIND])
     aspect = form.aspect_ratio_input(conn, PREFIX, KIND)
     shots = form.shot_inputs(conn, PREFIX, KIND)

@@ -29,7 +29,10 @@ def finish(env: AppEnv, at) -> None:
 @pytest.mark.parametrize("ratio", ["16:9", "9:16", "1:1"])
 def test_generate_each_aspect_ratio_shows_the_image(app_env: AppEnv, ratio: str) -> None:
     at = app_env.app()
-    generate(at, "A serene mountain landscape at sunset", create_aspect_ratio=ratio)
+    # The wait is a developer option: with them on, its default (1) is sent.
+    generate(
+        at, "A serene mountain landscape at sunset", create_aspect_ratio=ratio, dev_options=True
+    )
     finish(app_env, at)
     record = app_env.latest("create")
     assert record.status == "completed", record.message
@@ -66,7 +69,7 @@ def test_empty_prompt_is_explained_under_the_field_and_nothing_is_sent(app_env: 
 
 def test_bad_webhook_url_is_explained(app_env: AppEnv) -> None:
     at = app_env.app()
-    generate(at, "A cat", create_reply_url="ftp://example.com/hook")
+    generate(at, "A cat", create_reply_url="ftp://example.com/hook", dev_options=True)
     messages = [e.value for e in at.error]
     assert any("http:// or https://" in m for m in messages), messages
     assert app_env.store.count(app_env.key) == 0

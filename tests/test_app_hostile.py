@@ -289,6 +289,7 @@ def test_the_demo_shows_the_webhook_and_sends_nothing(
     app_env: AppEnv, demo: list[Emulator], listener: str
 ) -> None:
     at = app_env.app()
+    at.sidebar.toggle(key="dev_options").set_value(True).run()  # the webhook is for developers
     at.text_area(key="create_prompt").set_value("A lighthouse in the fog")
     at.text_input(key="create_reply_url").set_value(listener)
     at.button(key="create_go").click()

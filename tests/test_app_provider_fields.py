@@ -52,11 +52,12 @@ NOT_FOR_FAKE = {
     "Look",
     "Shot type",
     "Shot angle",
-    "Advanced",
-    "Wait inside the request (pollForResult)",
-    "Max parallel jobs (maxJobs)",
-    "Webhook URL (replyUrl)",
-    "Webhook reference (replyRef)",
+    "More options",
+    "For developers",
+    "Wait for the picture in the request",
+    "Most jobs at once",
+    "Webhook address",
+    "Webhook tag",
     "Model",
     "Account email",
     "Reference picture (optional)",
@@ -105,9 +106,11 @@ def assert_only_fake_fields(kind: str) -> None:
 def test_ltx_draws_looks_waits_and_models_on_create(app_env: AppEnv) -> None:
     """The control: the same labels are there with LTX, so their absence below means
     something."""
-    found = labels(app_env.app())
-    assert {"Look", "Shape", "Advanced", "Model", "Reference strength"} <= found
-    assert {"Wait inside the request (pollForResult)", "Max parallel jobs (maxJobs)"} <= found
+    at = app_env.app()
+    at.sidebar.toggle(key="dev_options").set_value(True).run()
+    found = labels(at)
+    assert {"Look", "Shape", "More options", "Model", "Reference strength"} <= found
+    assert {"Wait for the picture in the request", "Most jobs at once"} <= found
     assert {"Shot type", "Shot angle"} <= labels(app_env.app("pages/edit.py"))
 
 

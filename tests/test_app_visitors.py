@@ -41,7 +41,7 @@ def test_a_deployer_token_keeps_each_visitor_to_their_own_history(app_env: AppEn
     assert record.status == "completed"
     b = app_env.app(visitor=OTHER)
     seen = everything_seen(b)
-    assert "passport" not in seen and "Your results appear here." in texts(b)
+    assert "passport" not in seen and "Nothing yet. Type a prompt" in texts(b)
     # Not by id either: B's History detail asked for A's row shows nothing of it.
     b.switch_page("pages/history.py")
     b.session_state["history_open"] = record.id

@@ -121,12 +121,14 @@ def test_the_provider_never_shows_its_token() -> None:
 def test_ltx_capabilities_give_the_forms_ranges_choices_and_labels() -> None:
     wait, jobs = CAPABILITIES.spec("poll_for_result"), CAPABILITIES.spec("max_jobs")
     assert (wait.low, wait.high, wait.step_seconds) == (1, 20, 3)
-    assert wait.label == "Wait inside the request (pollForResult)"
-    assert (jobs.low, jobs.high, jobs.short) == (1, 100, "maxJobs")
+    assert wait.label == "Wait for the picture in the request" and wait.wire == "pollForResult"
+    assert (jobs.low, jobs.high, jobs.short) == (1, 100, "Most jobs at once")
+    assert jobs.wire == "maxJobs"
     shot_type, shot_angle = CAPABILITIES.spec("shot_type"), CAPABILITIES.spec("shot_angle")
     assert shot_type.free and shot_type.choices == ("wide shot", "medium shot", "close-up")
     assert not shot_angle.free and "birds-eye-view" in shot_angle.choices
-    assert CAPABILITIES.spec("reply_url").short == "replyUrl"
+    assert CAPABILITIES.spec("reply_url").short == "Webhook address"
+    assert CAPABILITIES.spec("reply_url").wire == "replyUrl"
     assert CAPABILITIES.spec("prompt") == providers.FieldSpec(), "a field without a spec"
 
 

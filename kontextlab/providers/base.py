@@ -51,8 +51,9 @@ class FieldSpec:
     """How the form draws one field, as a provider describes it (everything optional: a field
     without a spec gets the page's own widget and label)."""
 
-    label: str | None = None  # the form's label, e.g. "Webhook URL (replyUrl)"
+    label: str | None = None  # the form's label in plain words, e.g. "Webhook address"
     short: str | None = None  # its label in History's details
+    wire: str | None = None  # its name in the request body, shown only to developers
     choices: tuple[str, ...] = ()  # the values offered
     free: bool = False  # a value not among `choices` may be typed (they are suggestions)
     low: int | None = None  # whole numbers: the smallest and largest allowed

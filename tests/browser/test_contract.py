@@ -119,14 +119,19 @@ def slow_emulator() -> Iterator[Emulator]:
 
 
 def open_advanced(page: Page, field: str) -> None:
-    """Open the Advanced section until `field` shows: a rerun that starts at the moment of
-    the click (the first visit's second run) can draw the section closed again."""
+    """Turn on developer options and open their section until `field` shows: a rerun that
+    starts at the moment of the click (the first visit's second run) can draw it closed."""
     box = page.get_by_role("combobox", name=field)
+    switch = page.get_by_role("switch", name="Developer options")
     for _attempt in range(5):
         wait_idle(page)
         if box.is_visible():
             return
-        page.get_by_text("Advanced", exact=True).click()
+        if not switch.is_checked():
+            switch.click(force=True)
+            wait_idle(page)
+            continue
+        page.get_by_text("For developers", exact=True).click()
         try:
             box.wait_for(state="visible", timeout=5_000)
             return
@@ -148,8 +153,8 @@ def test_a_restart_during_the_create_post_finds_the_job_with_one_post(
 ) -> None:
     first = start_server(USEAPI_TOKEN=DEMO_TOKEN, USEAPI_BASE_URL=slow_emulator.base_url)
     open_page(page, first.url)
-    open_advanced(page, "Wait inside the request (pollForResult)")
-    pick_option(page, "Wait inside the request (pollForResult)", "Up to 60 s")
+    open_advanced(page, "Wait for the picture in the request")
+    pick_option(page, "Wait for the picture in the request", "Up to 60 s")
     prompt = "a lighthouse that outlives its server"
     generate(page, prompt)
     wait_until(lambda: slow_emulator.calls(CREATE, "POST") == 1, "the create POST")

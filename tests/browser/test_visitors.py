@@ -55,7 +55,7 @@ def check_two_visitors(server: AppServer, page: Page, stranger: Page) -> None:
     make(page, prompt)
     open_page(stranger, server.url)
     sees_nothing_of(stranger, prompt)
-    expect(stranger.get_by_text("Your results appear here.")).to_be_visible()
+    expect(stranger.get_by_text("Nothing yet. Type a prompt")).to_be_visible()
     page.reload()
     wait_idle(page, timeout=60_000)
     expect_image_loaded(result_image(page, prompt))  # A keeps their history after a reload

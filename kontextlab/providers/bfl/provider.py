@@ -19,6 +19,7 @@ from typing import Any
 
 from kontextlab.providers.base import (
     Capabilities,
+    FieldSpec,
     JobUpdate,
     Picture,
     PicturePage,
@@ -53,6 +54,11 @@ NAME = "bfl"
 # BFL's published prices (credits per picture); 1 credit = 0.01 USD.
 CREDITS = {"flux-kontext-pro": 4.0, "flux-kontext-max": 8.0}
 DOLLARS_PER_CREDIT = 0.01
+# How the form labels the fields developers set; `wire` is the body's name for each.
+SPECS = {
+    "webhook_url": FieldSpec(label="Webhook address", short="Webhook address", wire="webhook_url"),
+    "webhook_secret": FieldSpec(label="Webhook secret", wire="webhook_secret"),
+}
 
 CAPABILITIES = Capabilities(
     name=NAME,
@@ -73,6 +79,7 @@ CAPABILITIES = Capabilities(
     prompt_limit=PROMPT_LIMIT,
     seed_max=SEED_MAX,
     secret_keys=("webhook_secret",),
+    specs=MappingProxyType(SPECS),
 )
 
 FAILED = "Black Forest Labs could not make this picture."

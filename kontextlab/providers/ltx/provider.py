@@ -55,17 +55,23 @@ SPECS = {
     "shot_angle": FieldSpec(choices=SHOT_ANGLES),
     "reference_strength": FieldSpec(low=0, high=100),
     "poll_for_result": FieldSpec(
-        label="Wait inside the request (pollForResult)",
-        short="Wait (pollForResult)",
+        label="Wait for the picture in the request",
+        short="Wait",
+        wire="pollForResult",
         low=POLL_MIN,
         high=POLL_MAX,
         step_seconds=POLL_TICK_SECONDS,
     ),
     "max_jobs": FieldSpec(
-        label="Max parallel jobs (maxJobs)", short="maxJobs", low=MAX_JOBS_MIN, high=MAX_JOBS_MAX
+        label="Most jobs at once",
+        short="Most jobs at once",
+        wire="maxJobs",
+        low=MAX_JOBS_MIN,
+        high=MAX_JOBS_MAX,
     ),
-    "reply_url": FieldSpec(label="Webhook URL (replyUrl)", short="replyUrl"),
-    "reply_ref": FieldSpec(label="Webhook reference (replyRef)", short="replyRef"),
+    "reply_url": FieldSpec(label="Webhook address", short="Webhook address", wire="replyUrl"),
+    "reply_ref": FieldSpec(label="Webhook tag", short="Webhook tag", wire="replyRef"),
+    "email": FieldSpec(label="Account", wire="email"),
 }
 
 CAPABILITIES = Capabilities(
