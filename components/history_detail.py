@@ -64,9 +64,10 @@ def detail(conn: Connection, record: JobRecord) -> None:
         result_card.demo_webhook_note(conn, record)
         _actions(conn, record, image, picture)
     st.html(parameters_table(record, conn.visible_fields(stored.fields(record))))
-    with st.expander("Exact request (JSON)"):
-        st.caption(f"POST {display_url(conn.base_url)}/{stored.endpoint(record)}")
-        st.json(conn.visible(record.request))
+    if state.developer_options():  # the wire names are for developers only
+        with st.expander("Exact request (JSON)"):
+            st.caption(f"POST {display_url(conn.base_url)}/{stored.endpoint(record)}")
+            st.json(conn.visible(record.request))
 
 
 def _picture(record: JobRecord, picture: bytes | None) -> None:

@@ -517,3 +517,15 @@ def test_importing_a_wrong_file_says_so(app_env: AppEnv) -> None:
     at.run()
     assert "That file could not be imported. This file is not valid JSON." in notice(at)
     assert not at.exception
+
+
+def test_the_exact_request_shows_only_with_developer_options(app_env: AppEnv) -> None:
+    rid = make_job(app_env, "A lighthouse at dusk")
+    at = app_env.app(HISTORY)
+    at.session_state["history_open"] = rid
+    at.run()
+    assert at.session_state["history_open"] == rid, "the detail is open"
+    assert "Exact request (JSON)" not in [e.label for e in at.expander]
+    at.sidebar.toggle(key="dev_options").set_value(True).run()
+    assert "Exact request (JSON)" in [e.label for e in at.expander]
+    assert not at.exception
