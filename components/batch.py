@@ -22,6 +22,7 @@ from kontextlab.untrusted import plain
 from kontextlab.visitors import LimitReached
 
 MAX_PER_CLICK = 4
+HISTORY_BATCH = "history_batch"  # the batch History filters on ("Show in History")
 
 
 def per_click_key(prefix: str) -> str:
@@ -232,3 +233,19 @@ def send_batch(
         st.toast(f"Started {count} pictures. They appear together under Results.")
     elif state.refusal():
         st.rerun()
+
+
+# ---------------------------------------------------------------- a batch in History
+
+
+def history_batch() -> str | None:
+    """The batch History was asked to show, if any."""
+    value = st.session_state.get(HISTORY_BATCH)
+    return value if isinstance(value, str) else None
+
+
+def show_in_history(batch_id: str) -> None:
+    """A button callback: open History filtered to this batch."""
+    st.session_state[HISTORY_BATCH] = batch_id
+    st.session_state["history_only_batch"] = True
+    state.ask_goto("history")

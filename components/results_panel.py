@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components import jobs_view, look_grid, state
+from components import batch, jobs_view, look_grid, state
 from components.connection import Connection
 from components.fmt import humanize_delta, short
 from components.result_card import result_card
@@ -41,7 +41,15 @@ def _progress(record: JobRecord) -> None:
 
 def _batch_grid(conn: Connection, records: list[JobRecord], prefix: str) -> None:
     """The pictures of one click, two to a row, each with its seed and its actions."""
-    st.markdown(f"**{len(records)} pictures from one click**")
+    head = st.container(horizontal=True, vertical_alignment="center")
+    head.markdown(f"**{len(records)} pictures from one click**")
+    head.button(
+        "Show in History",
+        key=f"{prefix}_batch_history",
+        icon=":material/history:",
+        on_click=batch.show_in_history,
+        args=(records[0].batch_id,),
+    )
     for start in range(0, len(records), 2):
         for column, record in zip(st.columns(2), records[start : start + 2], strict=False):
             with column, st.container(border=True):

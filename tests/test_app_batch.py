@@ -98,3 +98,26 @@ def test_a_batch_beyond_the_daily_allowance_sends_nothing_and_says_how_many_are_
     at.button(key="create_go").click().run()
     assert app_env.store.count(app_env.key) == 3
     assert posted(app_env) == 3
+
+
+def test_history_shows_the_batch_and_filters_to_it(app_env: AppEnv) -> None:
+    at = app_env.app()
+    at.text_area(key="create_prompt").set_value("One alone")
+    at.button(key="create_go").click().run()
+    app_env.wait_idle()
+    at.text_area(key="create_prompt").set_value("Two together")
+    at.session_state["create_per_click"] = 2
+    at.button(key="create_go").click().run()
+    app_env.wait_idle()
+    at.run()
+    batch_id = app_env.latest("create").batch_id
+    at.button(key="create_batch_history").click().run()
+    at.run()
+    toggle = at.toggle(key="history_only_batch")
+    assert toggle.label == f"Only this batch ({batch_id[:6]})" and toggle.value
+    table = at.dataframe[0].value
+    assert len(table) == 2 and set(table["batch"]) == {batch_id[:6]}
+    toggle.set_value(False).run()
+    table = at.dataframe[0].value
+    assert len(table) == 3 and table["batch"].isna().sum() == 1
+    assert not at.exception
