@@ -34,8 +34,8 @@ Report = Callable[[str, str, str, bool], None]
 
 
 def _per_click(page: Page, count: int) -> None:
-    group = page.locator("[data-testid=stButtonGroup]").filter(has_text="1")
-    group.get_by_role("button", name=str(count), exact=True).click()
+    group = page.get_by_role("radiogroup", name="Pictures per click")
+    group.get_by_role("radio", name=str(count), exact=True).click()
     wait_idle(page)
 
 

@@ -103,9 +103,9 @@ def click_cost(conn: Connection, prefix: str, pictures: int) -> Cost | None:
     per_picture = caps.cost(chosen_model(conn, prefix))
     if per_picture is None:
         return None
-    return Cost(
-        pictures, per_picture * pictures, caps.dollars_per_credit, conn.balance, per_picture
-    )
+    # The demo's balance is shared play money: its allowance line says what is left.
+    balance = None if conn.demo else conn.balance
+    return Cost(pictures, per_picture * pictures, caps.dollars_per_credit, balance, per_picture)
 
 
 def cost_line(conn: Connection, prefix: str, pictures: int) -> Cost | None:
