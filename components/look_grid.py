@@ -21,7 +21,7 @@ from kontextlab.providers import InvalidRequest, PreparedRequest
 from kontextlab.untrusted import plain
 from kontextlab.vocabulary import NO_STYLE, JobState
 
-COLUMNS = 4
+CELL_WIDTH = 160  # pixels
 
 
 def _confirm_key(prefix: str) -> str:
@@ -158,10 +158,12 @@ def grid(conn: Connection, batch_id: str, prefix: str) -> bool:
         f"**Every look** · {finished} of {len(rows)} ready · “{plain(short(rows[0].prompt, 60))}”"
     )
     head.button("Close", key=f"{prefix}_looks_close", on_click=_close, args=(prefix,))
-    for start in range(0, len(rows), COLUMNS):
-        for column, record in zip(st.columns(COLUMNS), rows[start : start + COLUMNS], strict=False):
-            with column:
-                _cell(conn, record)
+    # Cells of a fixed width in a wrapping row: four or so side by side on a desktop, two on
+    # a phone (columns would stack into one long strip there).
+    cells = st.container(horizontal=True, gap="small")
+    for record in rows:
+        with cells.container(width=CELL_WIDTH):
+            _cell(conn, record)
     return True
 
 

@@ -53,12 +53,16 @@ def _batch_grid(conn: Connection, records: list[JobRecord], prefix: str) -> None
     for start in range(0, len(records), 2):
         for column, record in zip(st.columns(2), records[start : start + 2], strict=False):
             with column, st.container(border=True):
-                result_card(conn, record, key=f"{prefix}_card_{record.id}", large=False)
+                # Large: the picture fills its column (a small card's fixed width would not fit).
+                result_card(conn, record, key=f"{prefix}_card_{record.id}", large=True)
 
 
-def _cards(conn: Connection, records: list[JobRecord], prefix: str, latest_image: bool) -> None:
+def _cards(
+    conn: Connection, records: list[JobRecord], prefix: str, latest_image: bool, grid: bool
+) -> None:
     if not records:
-        st.caption("Your results appear here.")
+        if not grid:  # the look grid above is the result
+            st.caption("Your results appear here.")
         return
     latest, *older = records
     if latest.batch_id:
@@ -126,6 +130,6 @@ def results_panel(
             recent = [r for r in found if not grid_batch or r.batch_id != grid_batch][:RECENT]
             state.set_recent(prefix, key, recent)
         with cards_box:
-            _cards(conn, recent, prefix, latest_image=not shows_picture)
+            _cards(conn, recent, prefix, not shows_picture, grid=bool(grid_batch))
 
     panel()
