@@ -14,6 +14,9 @@
 4. Server memory (VmRSS) with 1 and with 10 open browser sessions.
 5. Create and History with an API that answers every request after 10 s: the first open of
    each page (a new session) and a rerun, in script time (AppTest).
+6. One click with four pictures per click → all four visible, minus the job (benchmarks/_batch).
+7. Every look (17 jobs) against an account with maxJobs 5: requests per second, the peak of
+   jobs in flight at the emulator, busy answers. `--only-batch` measures 6 and 7 only.
 Not a test: it prints figures, each with its aim.
 """
 
@@ -45,6 +48,7 @@ from browser_support import (  # noqa: E402
 )
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
+from benchmarks._batch import measure_batch, measure_look_grid  # noqa: E402
 from benchmarks._common import median_ms, steady_navigation  # noqa: E402
 from kontextlab.emulator import DEMO_BFL_KEY, DEMO_TOKEN, Emulator, EmulatorConfig  # noqa: E402
 
@@ -348,6 +352,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--slow-seconds", type=float, default=10.0)
     parser.add_argument("--only-slow", action="store_true", help="measure 5 only")
+    parser.add_argument("--only-batch", action="store_true", help="measure 6 and 7 only")
     parser.add_argument(
         "--provider",
         choices=("ltx", "bfl", "both"),
@@ -358,6 +363,9 @@ def main() -> None:
     if args.only_slow:
         folder = Path(tempfile.mkdtemp(prefix="kontextlab-bench-slow-"))
         measure_slow_api(folder, args.rows, max(args.runs, 5), args.slow_seconds)
+        return
+    if args.only_batch:
+        measure_batches(args.runs, args.job_seconds)
         return
     emulator = Emulator(EmulatorConfig(job_seconds=args.job_seconds))  # real 3 s poll tick
     emulator.start()
@@ -385,6 +393,27 @@ def main() -> None:
     finally:
         server.stop()
         emulator.stop()
+    measure_batches(args.runs, args.job_seconds)
+
+
+def measure_batches(runs: int, job_seconds: float) -> None:
+    """6 and 7, each against an emulator of its own (maxJobs 5)."""
+    emulator = Emulator(EmulatorConfig(job_seconds=job_seconds, max_jobs=5))
+    emulator.start()
+    folder = Path(tempfile.mkdtemp(prefix="kontextlab-bench-batch-"))
+    settings = {"USEAPI_TOKEN": DEMO_TOKEN, "USEAPI_BASE_URL": emulator.base_url}
+    server = AppServer(folder, app_environment(folder, **settings)).start()
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            page = browser.new_context(viewport=WIDE).new_page()
+            open_page(page, server.url)
+            measure_batch(page, runs, job_seconds, report)
+            browser.close()
+    finally:
+        server.stop()
+        emulator.stop()
+    measure_look_grid(job_seconds, report)
 
 
 if __name__ == "__main__":

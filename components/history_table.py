@@ -12,6 +12,7 @@ import streamlit as st
 
 from components import connection, jobs_view, state
 from components.advanced import model_name
+from components.batch import history_batch
 from components.connection import Connection
 from components.fmt import humanize_delta, local_tz
 from kontextlab.history import KINDS, STATUSES
@@ -105,6 +106,8 @@ def filters() -> tuple[dict[str, Any], str]:
             "Sort", list(ORDERS), key="history_order", format_func=ORDERS.__getitem__
         )
     since, until = date_bounds(dates)
+    batch = history_batch()  # a batch sent from Create or Edit ("Show in History")
+    only = batch and st.toggle(f"Only this batch ({batch[:6]})", True, key="history_only_batch")
     chosen = {
         "search": search.strip() or None,
         "kinds": kinds or None,
@@ -113,6 +116,7 @@ def filters() -> tuple[dict[str, Any], str]:
         "providers": providers or None,
         "since": since,
         "until": until,
+        "batch": batch if only else None,
     }
     return chosen, order or "newest"
 
@@ -186,6 +190,7 @@ def display_frame(conn: Connection, frame: pd.DataFrame, now: datetime) -> pd.Da
             "style": frame["style"].fillna(NO_STYLE).map(style_label),
             "aspect ratio": _aspect_ratios(frame),
             "seed": frame["seed"],
+            "batch": frame["batch_id"].str[:6],  # the jobs one click sent together
             "status": frame["status"],
             "created": frame["created_at"].dt.tz_convert(local_tz()),
             "expires": [expires_label(e, x, now) for e, x in zip(expires, lost, strict=True)],
@@ -224,6 +229,7 @@ COLUMNS = {
     "status": st.column_config.TextColumn("Status"),
     "aspect ratio": st.column_config.TextColumn("Aspect ratio"),
     "seed": st.column_config.NumberColumn("Seed", format="%d"),
+    "batch": st.column_config.TextColumn("Batch", help="Pictures one click made together"),
     "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY, HH:mm"),
     "expires": st.column_config.TextColumn("Link expires"),
     "link": st.column_config.LinkColumn("Link", display_text="open"),

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import advanced, connection, form, state, stored
+from components import connection, form, state, stored
 from components.connection import Connection
 from components.reference import choose_result
 from kontextlab.history import HistoryStore, JobRecord
@@ -39,7 +39,11 @@ def submit(
         return None
     try:
         row_id = connection.runner().submit(
-            provider or conn.provider, request, account_key=conn.account_key, parent_id=parent_id
+            provider or conn.provider,
+            request,
+            account_key=conn.account_key,
+            parent_id=parent_id,
+            payer=conn.scope.billing if conn.scope else None,  # whose upstream account
         )
         state.clear_refusal()
         state.follow(conn.account_key, row_id, request.kind)
@@ -126,23 +130,6 @@ def not_connected(label: str) -> str:
         f"Not sent: this job was made with {label}, which is not connected now. Choose it "
         "in the sidebar (with its key) to send it again."
     )
-
-
-def cost_line(conn: Connection, prefix: str) -> None:
-    """What one click costs with the chosen model, in credits (and dollars where known), for
-    whoever pays: the visitor's own key, a team, the demo (a deployer's money stays unsaid)."""
-    if not (conn.shows_account or conn.demo):
-        return
-    caps = conn.provider.capabilities
-    chosen = st.session_state.get(f"{prefix}_model")
-    model = chosen if chosen in caps.models else caps.default_model
-    credits = caps.cost(model)
-    if credits is None:
-        return
-    price = connection.credits_text(credits, caps.dollars_per_credit)
-    name = advanced.model_name(model) if model else caps.label
-    free = " The demo charges nothing real." if conn.demo else ""
-    st.caption(f"One picture: {price} with {name}.{free}")
 
 
 def rerun_clicked(conn: Connection, record: JobRecord, vary: bool) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components import card_tools, connection, examples, jobs_view, state
+from components import batch, card_tools, connection, examples, jobs_view, look_grid, state
 from components.connection import Connection
 from components.fmt import humanize_delta, short
 from components.result_card import result_card
@@ -16,6 +16,7 @@ from kontextlab.history import JobRecord
 from kontextlab.untrusted import plain
 from kontextlab.vocabulary import JobState
 
+RECENT = 6  # newest results shown (a batch of four fits with room to spare)
 TICK_SECONDS = 0.25  # a finished job shows within a quarter of a second
 Header = Callable[[Connection], bool]  # draws above the cards; True when it shows the picture
 
@@ -39,12 +40,38 @@ def _progress(record: JobRecord) -> None:
     card_tools.stop_control(connection.current(), record, key=f"progress_{record.id}")
 
 
-def _cards(conn: Connection, records: list[JobRecord], prefix: str, latest_image: bool) -> None:
+def _batch_grid(conn: Connection, records: list[JobRecord], prefix: str) -> None:
+    """The pictures of one click, two to a row, each with its seed and its actions."""
+    head = st.container(horizontal=True, vertical_alignment="center")
+    head.markdown(f"**{len(records)} pictures from one click**")
+    head.button(
+        "Show in History",
+        key=f"{prefix}_batch_history",
+        icon=":material/history:",
+        on_click=batch.show_in_history,
+        args=(records[0].batch_id,),
+    )
+    for start in range(0, len(records), 2):
+        for column, record in zip(st.columns(2), records[start : start + 2], strict=False):
+            with column, st.container(border=True):
+                # Large: the picture fills its column (a small card's fixed width would not fit).
+                result_card(conn, record, key=f"{prefix}_card_{record.id}", large=True)
+
+
+def _cards(
+    conn: Connection, records: list[JobRecord], prefix: str, latest_image: bool, grid: bool
+) -> None:
     if not records:
-        st.caption(examples.empty_results(prefix))
+        if not grid:  # the look grid above is the result
+            st.caption(examples.empty_results(prefix))
         return
     latest, *older = records
-    result_card(conn, latest, key=f"{prefix}_card_{latest.id}", image=latest_image)
+    if latest.batch_id:
+        group = [r for r in records if r.batch_id == latest.batch_id]
+        older = [r for r in records if r.batch_id != latest.batch_id]
+        _batch_grid(conn, sorted(group, key=lambda r: (r.seed is None, r.seed or 0)), prefix)
+    else:
+        result_card(conn, latest, key=f"{prefix}_card_{latest.id}", image=latest_image)
     if older:
         st.markdown("**Earlier results**")
         for record in older:
@@ -80,6 +107,7 @@ def results_panel(
         if not inline and _outside_changed(conn, kinds, prefix, ticking):
             st.rerun()  # a click in a card changed the form, the page, or started a job
         rows = jobs_view.in_flight_rows(conn, kinds)
+        grid_batch = look_grid.shown_batch(prefix)  # its cells show their own progress
         if ticking and not rows and state.settling(prefix):
             st.rerun()  # the result is on screen already: this only stops the ticking
         state.set_settling(prefix, ticking and not rows)
@@ -88,17 +116,21 @@ def results_panel(
         progress_box, header_box, cards_box = st.container(), st.container(), st.container()
         with progress_box:
             for record in rows:
-                _progress(record)
+                if not grid_batch or record.batch_id != grid_batch:
+                    _progress(record)
         with header_box:
             shows_picture = header(conn) if header else False
         # A full run reads afresh (the store may have changed elsewhere); a tick only when
         # the jobs in flight changed, so a steady tick makes one query: the followed rows.
-        key = (conn.account_key, tuple(kinds), tuple((r.id, r.status) for r in rows))
+        key = (conn.account_key, tuple(kinds), tuple((r.id, r.status) for r in rows), grid_batch)
         recent = None if inline else state.recent(prefix, key)
         if recent is None:
-            recent = jobs_view.recent_results(conn, kinds)
+            # The look grid's rows are in its own grid, not among the cards.
+            wanted = RECENT + (len(look_grid.every_look(conn)) if grid_batch else 0)
+            found = jobs_view.recent_results(conn, kinds, limit=wanted)
+            recent = [r for r in found if not grid_batch or r.batch_id != grid_batch][:RECENT]
             state.set_recent(prefix, key, recent)
         with cards_box:
-            _cards(conn, recent, prefix, latest_image=not shows_picture)
+            _cards(conn, recent, prefix, not shows_picture, grid=bool(grid_batch))
 
     panel()

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import advanced, connection, examples, form, jobs_view, options
+from components import (
+    advanced,
+    batch,
+    connection,
+    examples,
+    form,
+    jobs_view,
+    look_grid,
+    options,
+)
 from components.frame import escape_legacy_pages_mode
 from components.recent_prompts import recent_prompt_picker
 from components.reference import has_reference, reference_picker
@@ -93,12 +102,9 @@ with left:
     request = build_request(conn)
     form.show_request(conn, request)
     jobs_view.allowance_line(conn)
-    jobs_view.cost_line(conn, PREFIX)
-    if st.button(
-        "Generate", type="primary", key=f"{PREFIX}_go", icon=":material/brush:", width="stretch"
-    ):
-        jobs_view.send_form(PREFIX, conn, request)
+    batch.generate_row(conn, PREFIX, request, label="Generate", icon=":material/brush:")
+    look_grid.try_every_look(conn, PREFIX, request)
 with right:
     st.subheader("Results")
-    results_panel(conn, ["create"], PREFIX)
+    results_panel(conn, ["create"], PREFIX, header=look_grid.header(PREFIX))
 form.settle_pending(PREFIX)

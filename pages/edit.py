@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import advanced, connection, examples, form, jobs_view, options, state
+from components import (
+    advanced,
+    batch,
+    connection,
+    examples,
+    form,
+    jobs_view,
+    options,
+    state,
+)
 from components.compare import before_after
 from components.frame import escape_legacy_pages_mode
 from components.lineage import lineage_strip
@@ -86,15 +95,15 @@ with left:
     request, ref = build_request(conn)
     form.show_request(conn, request)
     jobs_view.allowance_line(conn)
-    jobs_view.cost_line(conn, PREFIX)
-    if st.button(
-        "Apply edit",
-        type="primary",
-        key=f"{PREFIX}_go",
+    parent_id = ref.parent_id if ref else None
+    batch.generate_row(
+        conn,
+        PREFIX,
+        request,
+        label="Apply edit",
         icon=":material/auto_fix_high:",
-        width="stretch",
-    ):
-        jobs_view.send_form(PREFIX, conn, request, ref.parent_id if ref else None)
+        parent_id=parent_id,
+    )
 with right:
     st.subheader("Results")
     results_panel(conn, ["edit"], PREFIX, header=latest_compare)

@@ -28,10 +28,10 @@ from kontextlab.vocabulary import JobState
 pytest_plugins = ["tests.pgfixture"]
 
 A, B = "a" * 64, "b" * 64
-NEW_JOB_COLUMNS = {"provider", "cost", "follow_url", "lease_owner", "lease_until"}
+NEW_JOB_COLUMNS = {"provider", "cost", "follow_url", "lease_owner", "lease_until", "batch_id"}
 
 # The tables as the previous version created them (before provider, cost, follow_url,
-# lease_owner, lease_until and the preview blob).
+# lease_owner, lease_until, batch_id and the preview blob).
 OLD_JOBS = """
 CREATE TABLE kontextlab_jobs (
     id VARCHAR(32) NOT NULL PRIMARY KEY,
@@ -134,6 +134,7 @@ def test_an_older_database_gains_the_new_columns_on_start(history_url: str) -> N
         old = store.get(OLD_ID, A)
         assert old is not None and old.prompt == "an old job" and old.seed == 7
         assert (old.provider, old.cost, old.follow_url) == ("ltx", None, None)
+        assert old.batch_id is None
         assert (old.lease_owner, old.lease_until, old.status) == (None, None, JobState.ACTIVE)
         assert store.thumbnail(OLD_ID, A) == b"old thumb" and store.preview(OLD_ID, A) is None
         assert [r.id for r in store.orphans(A)] == [OLD_ID]

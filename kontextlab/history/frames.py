@@ -29,6 +29,7 @@ DATAFRAME_COLUMNS = (
     "duration_s",
     "cost",
     "parent_id",
+    "batch_id",
     "job_id",
     "file_id",
     "mime_type",

@@ -29,9 +29,11 @@ def conditions(
     providers: Sequence[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    batch: str | None = None,
 ) -> list[sa.ColumnElement[bool]]:
     """The WHERE of a filtered History view: one account, every search word, the chosen
-    kinds, states, looks and providers, and a creation window."""
+    kinds, states, looks and providers, a creation window, and one batch (the jobs one
+    click sent together)."""
     found: list[sa.ColumnElement[bool]] = [jobs.c.account_key == account_key]
     for term in (search or "").split():
         found.append(_matches(dialect, term))
@@ -47,6 +49,8 @@ def conditions(
         found.append(jobs.c.created_at >= since)
     if until is not None:
         found.append(jobs.c.created_at < until)
+    if batch:
+        found.append(jobs.c.batch_id == batch)
     return found
 
 

@@ -95,6 +95,8 @@ jobs = sa.Table(
     # Which app process follows the row, and until when (see HistoryStore.claim).
     sa.Column("lease_owner", sa.String(64)),
     sa.Column("lease_until", UtcDateTime),
+    # The jobs one click sent together (several seeds, every look) share this id.
+    sa.Column("batch_id", sa.String(ID_LENGTH)),
     sa.UniqueConstraint("account_key", "job_id", name="uq_kontextlab_jobs_account_job"),
     sa.Index("ix_kontextlab_jobs_account_created", "account_key", "created_at"),
     sa.Index("ix_kontextlab_jobs_status", "status"),
@@ -189,6 +191,7 @@ class JobRecord:
     follow_url: str | None
     lease_owner: str | None
     lease_until: datetime | None
+    batch_id: str | None = None
 
     @classmethod
     def from_row(cls, row: sa.RowMapping) -> JobRecord:

@@ -93,8 +93,10 @@ class HistoryStore:
         provider: str = DEFAULT_PROVIDER,
         parent_id: str | None = None,
         rid: str | None = None,
+        batch_id: str | None = None,
     ) -> str:
-        """Record a job before anything is sent; returns its row id (`rid`, else a new one).
+        """Record a job before anything is sent; returns its row id (`rid`, else a new one),
+        in the batch `batch_id` when one click sent it with others.
         `request` is stored as it will be sent; `summary` gives the settings the History
         table shows: prompt, style, aspect_ratio, seed, model (a missing one is None)."""
         if kind not in KINDS:
@@ -110,6 +112,7 @@ class HistoryStore:
             "origin": "local",
             "provider": provider,
             "parent_id": parent_id,
+            "batch_id": batch_id,
             "request_json": json.dumps(clean_request(dict(request)), sort_keys=True, default=str),
             "created_at": now,
             "updated_at": now,
@@ -297,7 +300,7 @@ class HistoryStore:
         **filters: Any,
     ) -> builtins.list[JobRecord]:
         """One account's rows, filtered (search, kinds, statuses, styles, providers, since,
-        until), sorted and paged in SQL."""
+        until, batch), sorted and paged in SQL."""
         query = sa.select(jobs).where(*self._conditions(account_key, **filters))
         return self._records(queries.page(query.order_by(*queries.ordering(order)), limit, offset))
 

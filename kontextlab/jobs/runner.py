@@ -11,13 +11,13 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from kontextlab.history import FULL_IMAGE_DROPPED, HistoryStore, JobRecord
-from kontextlab.jobs.leases import LeaseKeeper
+from kontextlab.history import HistoryStore, JobRecord
+from kontextlab.jobs.follower import Follower
+from kontextlab.jobs.gate import Key
 from kontextlab.jobs.words import (
     BUSY_PROCESS_MESSAGE,
     CHECK_FAILED_MESSAGE,
@@ -31,7 +31,8 @@ from kontextlab.jobs.words import (
     StoreUnavailable,
     TooManyJobs,
     busy_scope_message,
-    failure_message,
+    group_refusal,
+    waiting_message,
 )
 from kontextlab.jobs.writer import LeaseLost
 from kontextlab.providers import (
@@ -45,14 +46,13 @@ from kontextlab.providers import (
     PreparedRequest,
     Provider,
     ProviderError,
-    TryLater,
 )
 from kontextlab.vocabulary import ACTIVE_STATES, STOPPED_MESSAGE, JobState
 
 log = logging.getLogger(__name__)
 
 
-class JobRunner(LeaseKeeper):
+class JobRunner(Follower):
     """One per server process. Thread-safe; every job's state lives in the store."""
 
     def __init__(
@@ -77,6 +77,8 @@ class JobRunner(LeaseKeeper):
         *,
         account_key: str,
         parent_id: str | None = None,
+        batch_id: str | None = None,
+        payer: str | None = None,
     ) -> str:
         """Record a prepared request, then send it from a worker thread. Returns the row id.
         Raises InvalidRequest for an upscale of an upscale, and TooManyJobs when this visitor
@@ -84,25 +86,70 @@ class JobRunner(LeaseKeeper):
         either way nothing is recorded and nothing is sent.
 
         The row id is chosen first and the provider completes the request with it (a drawn
-        seed, the row's tag): what is recorded is exactly what is sent."""
+        seed, the row's tag): what is recorded is exactly what is sent. `payer` names whose
+        upstream account it runs on (a token's account key; the visitor's scope when None):
+        jobs of one account go out only as many at a time as it takes (see gate.py)."""
         if prepared.kind == "upscale":
             self._check_upscale_source(prepared, account_key, parent_id)
         with self._lock:
             self._check_room(account_key)
-            row_id = uuid.uuid4().hex
-            sent = provider.finalize(prepared, tag=row_id)
-            self.store.add_job(
-                account_key=account_key,
-                kind=sent.kind,
-                # Exactly what is sent, but a secret it carries (a webhook's signing secret).
-                request=provider.capabilities.without_secrets(sent.body),
-                summary=sent.summary,
-                provider=sent.provider,
-                parent_id=parent_id,
-                rid=row_id,
+            return self._record_and_start(
+                provider, prepared, account_key, parent_id, batch_id, payer
             )
-            self._claim(row_id)  # a row nobody else has seen yet: always ours
-            self._start(row_id, account_key, self._run_new, provider, sent, account_key)
+
+    def submit_many(
+        self,
+        provider: Provider,
+        requests: Sequence[PreparedRequest],
+        *,
+        account_key: str,
+        batch_id: str,
+        parent_id: str | None = None,
+        payer: str | None = None,
+    ) -> list[str]:
+        """Record jobs sent together by one click (a batch of seeds, every look) under
+        `batch_id`, then send each as the account's slots allow. All or nothing: TooManyJobs
+        (nothing recorded or sent) when they would pass the visitor's cap on jobs sent
+        together, or the process's on workers."""
+        if any(r.kind == "upscale" for r in requests):
+            raise InvalidRequest([FieldError("kind", "Upscales are sent one at a time.")])
+        with self._lock:
+            count = self.in_flight_count(account_key)
+            cap = self.settings.max_group_per_scope
+            if count + len(requests) > cap:
+                raise TooManyJobs(group_refusal(count, len(requests), cap))
+            if self.running_count() + len(requests) > self.settings.max_in_flight:
+                raise TooManyJobs(BUSY_PROCESS_MESSAGE)
+            return [
+                self._record_and_start(provider, r, account_key, parent_id, batch_id, payer)
+                for r in requests
+            ]
+
+    def _record_and_start(
+        self,
+        provider: Provider,
+        prepared: PreparedRequest,
+        account_key: str,
+        parent_id: str | None,
+        batch_id: str | None,
+        payer: str | None,
+    ) -> str:
+        row_id = uuid.uuid4().hex
+        sent = provider.finalize(prepared, tag=row_id)
+        self.store.add_job(
+            account_key=account_key,
+            kind=sent.kind,
+            # Exactly what is sent, but a secret it carries (a webhook's signing secret).
+            request=provider.capabilities.without_secrets(sent.body),
+            summary=sent.summary,
+            provider=sent.provider,
+            parent_id=parent_id,
+            rid=row_id,
+            batch_id=batch_id,
+        )
+        self._claim(row_id)  # a row nobody else has seen yet: always ours
+        key = (payer or account_key, provider.capabilities.name, sent.account or "")
+        self._start(row_id, account_key, self._run_new, provider, sent, account_key, key)
         return row_id
 
     def _check_upscale_source(
@@ -275,6 +322,7 @@ class JobRunner(LeaseKeeper):
         except LeaseLost:
             log.info("job %s: followed by another process now; this worker stops", row_id)
         finally:
+            self.gate.leave(row_id)
             with self._lock:
                 self._threads.pop(row_id, None)
                 self._scopes.pop(row_id, None)
@@ -283,11 +331,18 @@ class JobRunner(LeaseKeeper):
                 self._release(row_id)
 
     def _run_new(
-        self, row_id: str, provider: Provider, prepared: PreparedRequest, account_key: str
+        self,
+        row_id: str,
+        provider: Provider,
+        prepared: PreparedRequest,
+        account_key: str,
+        gate_key: Key,
     ) -> None:
-        self._save(row_id, started_at=datetime.now(UTC))
+        if not self._enter_gate(row_id, provider, prepared, gate_key):
+            raise LeaseLost(row_id)  # stopped while waiting: the row stays for a sweep
+        self._save(row_id, started_at=datetime.now(UTC), message=None)
         try:
-            job = self._submit_with_busy_retry(row_id, provider, prepared)
+            job = self._submit_with_busy_retry(row_id, provider, prepared, gate_key)
         except PaymentRequired as exc:
             self._fail(row_id, self._credits_message(provider, prepared, exc), "PaymentRequired")
             return
@@ -329,96 +384,36 @@ class JobRunner(LeaseKeeper):
             return
         self._follow(row_id, provider, job)
 
+    def _enter_gate(
+        self, row_id: str, provider: Provider, prepared: PreparedRequest, key: Key
+    ) -> bool:
+        """Wait for a free slot on the job's upstream account (see gate.py)."""
+        return self.gate.enter(
+            key,
+            row_id,
+            lambda: provider.max_jobs(prepared.account),
+            stopped=lambda: self._halted.is_set() or row_id in self._lost,
+            waiting=lambda slots: self._save(row_id, message=waiting_message(slots)),
+        )
+
     def _submit_with_busy_retry(
-        self, row_id: str, provider: Provider, prepared: PreparedRequest
+        self, row_id: str, provider: Provider, prepared: PreparedRequest, gate_key: Key
     ) -> JobUpdate:
         # Only a 429 proves that no job was created, so only a 429 is resubmitted.
         for attempt in range(self.settings.busy_retries + 1):
             try:
                 return provider.submit(prepared)
             except Busy as exc:
+                # The slot goes back, and the account's limit down to the jobs running now.
+                self.gate.busy(row_id)
                 if attempt == self.settings.busy_retries or exc.wait_too_long:
                     raise
                 wait = exc.retry_after if exc.retry_after is not None else self.settings.busy_wait
                 self._save(row_id, message=f"All accounts are busy; trying again in {wait:.0f} s.")
                 self.sleep(wait)
+                if not self._enter_gate(row_id, provider, prepared, gate_key):
+                    raise LeaseLost(row_id) from exc
         raise AssertionError("unreachable")
-
-    def _credits_message(
-        self, provider: Provider, prepared: PreparedRequest, exc: PaymentRequired
-    ) -> str:
-        try:
-            balance = provider.balance(prepared.account)
-        except ProviderError:
-            balance = None
-        if balance is None:
-            return exc.user_message
-        return f"{exc.user_message} The balance is {balance:,.0f} credits."
-
-    def _follow(self, row_id: str, provider: Provider, job: JobUpdate) -> None:
-        started = time.monotonic()
-        completed_since: float | None = None
-        while not job.is_finished:
-            elapsed = time.monotonic() - started
-            if elapsed > self.settings.give_up_after:
-                self._fail(
-                    row_id,
-                    "The job took too long and was given up. It may still "
-                    "appear later through “Sync from account”.",
-                    "gave_up",
-                )
-                return
-            if job.state is JobState.COMPLETED:  # ... but its picture's link is not there yet
-                completed_since = completed_since or time.monotonic()
-                if time.monotonic() - completed_since > self.settings.artifact_grace:
-                    self._fail(
-                        row_id,
-                        "The server said the job completed but sent no image.",
-                        "no_artifact",
-                    )
-                    return
-            slow = elapsed > self.settings.slow_after
-            self.sleep(self.settings.slow_poll_interval if slow else self.settings.poll_interval)
-            job = self._poll(row_id, provider, job)
-        if job.is_failed:
-            self._fail(row_id, failure_message(job.message), "job_failed")
-        else:
-            self._complete(row_id, provider, job)
-
-    def _poll(self, row_id: str, provider: Provider, job: JobUpdate) -> JobUpdate:
-        try:
-            fresh = provider.status(job.job_id or "", job.follow)
-        except TryLater:
-            # A status read that still fails after the client's own retries: keep going.
-            self._save(row_id, message="Lost contact with the server for a moment; still waiting.")
-            return job
-        # A NotFound goes up as the provider worded it (its sentence ends on the card).
-        progress = fresh.progress if fresh.progress is not None else job.progress
-        self._save(row_id, progress=progress or 0.0, message=None)
-        if fresh.follow is None and job.follow is not None:
-            fresh = replace(fresh, follow=job.follow)
-        return fresh
-
-    def _complete(self, row_id: str, provider: Provider, job: JobUpdate) -> None:
-        picture = job.picture
-        assert picture is not None and picture.url
-        changes: dict[str, Any] = {
-            "status": JobState.COMPLETED,
-            "progress": 100.0,
-            "message": None,
-            "asset_url": picture.url,
-            "url_expires_at": picture.expires_at,
-            "file_id": picture.file_id,
-            "mime_type": picture.mime_type,
-            "completed_at": datetime.now(UTC),
-            "job_id": job.job_id,
-        }
-        pictures = self._pictures(provider, picture)
-        full = pictures.pop("image", None)
-        changes.update(pictures)
-        if full is not None and row_id in self._keep_image(row_id, full):
-            changes["message"] = FULL_IMAGE_DROPPED
-        self._save(row_id, **changes)
 
     # -- finding a job whose answer was lost
 

@@ -53,6 +53,19 @@ BUSY_PROCESS_MESSAGE = (
 )
 
 
+def waiting_message(slots: int) -> str:
+    jobs = "one job" if slots == 1 else f"{slots} jobs"
+    return f"Waiting for a free place: the account makes {jobs} at a time."
+
+
+def group_refusal(count: int, asked: int, cap: int) -> str:
+    on_way = f" You already have {count} on the way." if count else ""
+    return (
+        f"These {asked} pictures are more than the app sends at once ({cap} at most).{on_way} "
+        "Wait for some to finish, or ask for fewer."
+    )
+
+
 def busy_scope_message(count: int) -> str:
     pictures = "picture" if count == 1 else "pictures"
     return (
@@ -76,6 +89,13 @@ class RunnerSettings:
     search_assets: int = 20  # newest account pictures checked for a lost job
     max_in_flight_per_scope: int = 4  # jobs on the way for one visitor (account key)
     max_in_flight: int = 32  # workers in this server process, for every visitor together
+    # Jobs sent together (a batch, every look) by one visitor, on the way at once: they go
+    # out as the account's slots free up.
+    max_group_per_scope: int = 24
+    # Jobs of one upstream account on their way at once from this process, where the
+    # provider does not say (useapi.net says: its maxJobs, read again after a while).
+    account_slots: int = 5
+    account_slots_refresh: float = 300.0
     image_budget_bytes: int = int(DEFAULT_IMAGE_BUDGET_MB * MB)  # full images per visitor
     # A process follows a row only while it holds the row's lease; it renews its leases
     # every third of this, so another process takes a row over this long after its

@@ -311,6 +311,11 @@ class Provider(RequestRules):
         """The provider's accounts the token may choose from; [] when it has no such notion."""
         return []
 
+    def max_jobs(self, account: str | None = None) -> int | None:
+        """How many jobs the account (every account, for None) runs at once; None when the
+        provider does not say. A network call: the runner asks from a worker thread."""
+        return None
+
     def find_lost(
         self,
         request: Mapping[str, Any],

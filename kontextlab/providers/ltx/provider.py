@@ -216,6 +216,13 @@ class LtxProvider(LtxRules, Provider):
     def accounts(self) -> list[str]:
         return sorted(self.client.accounts())
 
+    def max_jobs(self, account: str | None = None) -> int | None:
+        found = self.client.accounts()
+        chosen = [found.get(account)] if account else list(found.values())
+        slots = [a.get("maxJobs") for a in chosen if isinstance(a, dict)]
+        counted = [n for n in slots if isinstance(n, int) and not isinstance(n, bool) and n > 0]
+        return sum(counted) if counted and len(counted) == len(chosen) else None
+
     def balance(self, account: str | None = None) -> float | None:
         email = account or next(iter(self.client.accounts()), None)
         return self.client.balance(email) if email else None
