@@ -244,8 +244,13 @@ def history_batch() -> str | None:
     return value if isinstance(value, str) else None
 
 
-def show_in_history(batch_id: str) -> None:
-    """A button callback: open History filtered to this batch."""
+def filter_to_batch(batch_id: str) -> None:
+    """A button callback (on History): show only this batch's rows."""
     st.session_state[HISTORY_BATCH] = batch_id
     st.session_state["history_only_batch"] = True
+
+
+def show_in_history(batch_id: str) -> None:
+    """A button callback: open History filtered to this batch."""
+    filter_to_batch(batch_id)
     state.ask_goto("history")

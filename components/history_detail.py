@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from components import (
+    batch,
     card_tools,
     connection,
     history_tools,
@@ -64,6 +65,15 @@ def detail(conn: Connection, record: JobRecord) -> None:
         result_card.demo_webhook_note(conn, record)
         _actions(conn, record, image, picture)
     st.html(parameters_table(record, conn.visible_fields(stored.fields(record))))
+    if record.batch_id:  # one of several pictures one click made
+        st.button(
+            "Show only its batch",
+            key=f"history_batch_{record.id}",
+            on_click=batch.filter_to_batch,
+            args=(record.batch_id,),
+            icon=":material/filter_list:",
+            help="The pictures the same click made, with the next seeds",
+        )
     if state.developer_options():  # the wire names are for developers only
         with st.expander("Exact request (JSON)"):
             st.caption(f"POST {display_url(conn.base_url)}/{stored.endpoint(record)}")

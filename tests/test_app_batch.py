@@ -121,3 +121,26 @@ def test_history_shows_the_batch_and_filters_to_it(app_env: AppEnv) -> None:
     table = at.dataframe[0].value
     assert len(table) == 3 and table["batch"].isna().sum() == 1
     assert not at.exception
+
+
+def test_a_batch_rows_detail_filters_history_to_its_batch(app_env: AppEnv) -> None:
+    at = app_env.app()
+    at.text_area(key="create_prompt").set_value("One alone")
+    at.button(key="create_go").click().run()
+    app_env.wait_idle()
+    alone = app_env.latest("create")
+    at.text_area(key="create_prompt").set_value("Three together")
+    at.session_state["create_per_click"] = 3
+    at.button(key="create_go").click().run()
+    app_env.wait_idle()
+    member = app_env.latest("create")
+    history = app_env.app("pages/history.py")
+    history.session_state["history_open"] = alone.id
+    history.run()
+    assert not [b for b in history.button if b.label == "Show only its batch"], "no batch"
+    history.session_state["history_open"] = member.id
+    history.run()
+    history.button(key=f"history_batch_{member.id}").click().run()
+    table = history.dataframe[0].value
+    assert len(table) == 3 and set(table["batch"]) == {member.batch_id[:6]}
+    assert not history.exception
