@@ -297,3 +297,14 @@ def test_the_same_file_twice_counts_the_second_copy_as_already_here(
     assert history.import_json(A, text, IMPORT_RULES) == ImportResult(
         imported=0, already=1, skipped=1
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [("ab12cd" * 5, "ab12cd" * 5), ("x" * 5000, None), (["a list"], None), (None, None)],
+)
+def test_a_batch_id_is_kept_when_it_is_a_short_text(
+    history: HistoryStore, value: object, kept: str | None
+) -> None:
+    load(history, record(batch_id=value))
+    assert only(history).batch_id == kept

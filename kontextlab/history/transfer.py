@@ -260,6 +260,7 @@ def _import_row(
         origin="import",
         provider=provider,
         parent_id=_identifier(record.get("parent_id"), IMPORT_ID_LIMIT),
+        batch_id=_optional_identifier(record.get("batch_id"), column_length("batch_id")),
         job_id=_identifier(record.get("job_id"), column_length("job_id")),
         generation_id=_identifier(record.get("generation_id"), column_length("generation_id")),
         file_id=_identifier(record.get("file_id"), column_length("file_id")),
@@ -342,6 +343,14 @@ def _identifier(value: Any, limit: int) -> str | None:
     if not isinstance(value, str) or len(value) > limit:
         raise _Unreadable("an id is not text of a usable length")
     return value
+
+
+def _optional_identifier(value: Any, limit: int) -> str | None:
+    """An id that only groups rows (a batch): dropped, not the record, when unusable."""
+    try:
+        return _identifier(value, limit)
+    except _Unreadable:
+        return None
 
 
 def _choice(value: Any, options: Collection[str]) -> str | None:
