@@ -75,7 +75,7 @@ def test_two_history_rows_compare_with_the_changed_word_marked(
     # "Compare with…" on the newest card: the popover's picker opens the comparison.
     nav(page, "Create")
     page.get_by_role("button", name="Compare with…").first.click()
-    pick_option(page, "Compare with", FIRST)
+    pick_option(page, "Compare with", FIRST, stays=False)  # the popover shuts on a pick
     dialog = page.get_by_role("dialog")
     expect(dialog.locator("[data-testid=prompt-diff] del")).to_have_text(["red"])
     expect(dialog.locator("[data-testid=prompt-diff] ins")).to_have_text(["grey"])
