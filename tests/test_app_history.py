@@ -292,6 +292,7 @@ def fox(app_env: AppEnv) -> tuple[AppEnv, AppTest, str]:
 
 def test_detail_shows_image_parameters_and_request(fox) -> None:
     env, at, rid = fox
+    at.sidebar.toggle(key="dev_options").set_value(True).run()  # the exact request is for them
     shown_text = texts(at)
     assert "A red fox at golden hour" in [c for i in at.image for c in i.captions]
     # The emulator's link is on the server's own address: the page says the copy is shown.
