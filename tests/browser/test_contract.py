@@ -120,7 +120,8 @@ def slow_emulator() -> Iterator[Emulator]:
 
 def open_advanced(page: Page, field: str) -> None:
     """Turn on developer options and open their section until `field` shows: a rerun that
-    starts at the moment of the click (the first visit's second run) can draw it closed."""
+    starts at the moment of the click (the first visit's second run) can draw it closed, and
+    the section opens by itself when the switch is turned on."""
     box = page.get_by_role("combobox", name=field)
     switch = page.get_by_role("switch", name="Developer options")
     for _attempt in range(5):
@@ -131,7 +132,9 @@ def open_advanced(page: Page, field: str) -> None:
             switch.click(force=True)
             wait_idle(page)
             continue
-        page.get_by_text("For developers", exact=True).click()
+        section = page.locator("details").filter(has_text="For developers")
+        if not section.evaluate("d => d.open"):  # it opens by itself: a click would shut it
+            section.locator("summary").click()
         try:
             box.wait_for(state="visible", timeout=5_000)
             return
