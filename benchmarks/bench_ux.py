@@ -401,7 +401,13 @@ def measure_batches(runs: int, job_seconds: float) -> None:
     emulator = Emulator(EmulatorConfig(job_seconds=job_seconds, max_jobs=5))
     emulator.start()
     folder = Path(tempfile.mkdtemp(prefix="kontextlab-bench-batch-"))
-    settings = {"USEAPI_TOKEN": DEMO_TOKEN, "USEAPI_BASE_URL": emulator.base_url}
+    settings = {
+        "USEAPI_TOKEN": DEMO_TOKEN,
+        "USEAPI_BASE_URL": emulator.base_url,
+        # Many batches from one visitor: the daily limits must not stop the measurement.
+        "KONTEXTLAB_VISITOR_DAILY_LIMIT": "10000",
+        "KONTEXTLAB_DAILY_LIMIT": "10000",
+    }
     server = AppServer(folder, app_environment(folder, **settings)).start()
     try:
         with sync_playwright() as playwright:
