@@ -41,9 +41,10 @@ def picture_file(record: JobRecord, data: bytes | None = None) -> bytes:
     return with_recipe(data, stored.recipe(record)) if data else data
 
 
-def copy_settings(record: JobRecord) -> None:
-    """A popover with the picture's settings as JSON (its copy button copies them)."""
-    with st.popover("Copy settings", icon=":material/data_object:"):
+def copy_settings(record: JobRecord, *, inline: bool = False) -> None:
+    """A popover with the picture's settings as JSON (its copy button copies them); drawn in
+    place with `inline` (inside another popover: popovers do not nest)."""
+    with st.container() if inline else st.popover("Copy settings", icon=":material/data_object:"):
         st.caption("The settings this picture was made with. The button in the box copies them.")
         st.code(recipe_json(stored.recipe(record), indent=2), language="json", wrap_lines=True)
 
@@ -66,9 +67,10 @@ def full_link(record: JobRecord) -> str | None:
     return urlunsplit((scheme, netloc, path or "/", f"{LINK_PARAM}={record.id}", ""))
 
 
-def link_box(record: JobRecord) -> None:
-    """A popover with the link that reopens this picture (for this visitor only)."""
-    with st.popover("Link to this picture", icon=":material/link:"):
+def link_box(record: JobRecord, *, inline: bool = False) -> None:
+    """A popover with the link that reopens this picture (for this visitor only); drawn in
+    place with `inline`."""
+    with st.container() if inline else st.popover("Link to this picture", icon=":material/link:"):
         st.caption(
             "Open this link in this browser to see the picture again. It works only for you: "
             "anyone else is told it was not found."

@@ -4,6 +4,7 @@ link, and what can be done next."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import streamlit as st
 
@@ -83,9 +84,16 @@ def demo_webhook_note(conn: Connection, record: JobRecord) -> None:
 
 
 def result_card(
-    conn: Connection, record: JobRecord, *, key: str, large: bool = True, image: bool = True
+    conn: Connection,
+    record: JobRecord,
+    *,
+    key: str,
+    large: bool = True,
+    image: bool = True,
+    compact: bool = False,
 ) -> None:
-    """A finished (or failed) job: picture, seed, settings, download and next steps."""
+    """A finished (or failed) job: picture, seed, settings, download and next steps (with
+    `compact`, the everyday ones, and the rest under "More")."""
     if record.status == JobState.UNKNOWN:
         unknown_panel(conn, record, key)
         return
@@ -114,7 +122,7 @@ def result_card(
     if note := card_message(record):
         st.caption(plain(note))
     demo_webhook_note(conn, record)
-    _card_actions(conn, record, key, zoom=bool(picture) and large)
+    _card_actions(conn, record, key, zoom=bool(picture) and large, compact=compact)
 
 
 def stopped_panel(conn: Connection, record: JobRecord, key: str) -> None:
@@ -213,8 +221,26 @@ def _zoom(record: JobRecord) -> None:
     safe.picture(_full_image(record) or None, caption=record.prompt, width="stretch")
 
 
-def _card_actions(conn: Connection, record: JobRecord, key: str, *, zoom: bool) -> None:
+def _card_actions(
+    conn: Connection, record: JobRecord, key: str, *, zoom: bool, compact: bool = False
+) -> None:
     row = st.container(horizontal=True)
+    if compact:
+        _everyday_actions(conn, record, key, row)
+        with row.popover("More", icon=":material/more_horiz:"):
+            more = st.container(horizontal=True)
+            _rerun_button(conn, record, key, more)
+            _upscale_button(conn, record, key, more)
+            if (
+                zoom
+                and record.has_image
+                and more.button("Zoom", key=f"{key}_zoom", icon=":material/zoom_in:")
+            ):
+                _zoom(record)
+            card_tools.copy_settings(record, inline=True)
+            card_tools.link_box(record, inline=True)
+        compare.compare_with(conn, record, key, row)
+        return
     if record.has_image and record.mime_type:
         # Deferred: the image bytes are read only when someone clicks.
         row.download_button(
@@ -237,6 +263,38 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, *, zoom: bool) 
         icon=":material/auto_fix_high:",
         disabled=not can_start_from(conn, record),
     )
+    _rerun_button(conn, record, key, row)
+    _vary_button(conn, record, key, row)
+    _upscale_button(conn, record, key, row)
+    with row:
+        card_tools.copy_settings(record)
+        card_tools.link_box(record)
+    compare.compare_with(conn, record, key, row)
+
+
+def _everyday_actions(conn: Connection, record: JobRecord, key: str, row: Any) -> None:
+    """A compact card's own buttons: Download, Edit this, Vary seed."""
+    if record.has_image and record.mime_type:
+        row.download_button(
+            "Download",
+            lambda: card_tools.picture_file(record),  # with its settings written in
+            key=f"{key}_dl",
+            mime=record.mime_type,
+            file_name=download_name(record.prompt, record.mime_type, record.seed),
+            icon=":material/download:",
+        )
+    row.button(
+        "Edit this",
+        key=f"{key}_edit",
+        on_click=jobs_view.go_edit,
+        args=(record,),
+        icon=":material/auto_fix_high:",
+        disabled=not can_start_from(conn, record),
+    )
+    _vary_button(conn, record, key, row)
+
+
+def _rerun_button(conn: Connection, record: JobRecord, key: str, row: Any) -> None:
     row.button(
         "Re-run",
         key=f"{key}_rerun",
@@ -245,6 +303,9 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, *, zoom: bool) 
         icon=":material/replay:",
         help="Same settings and the same seed",
     )
+
+
+def _vary_button(conn: Connection, record: JobRecord, key: str, row: Any) -> None:
     row.button(
         "Vary seed",
         key=f"{key}_vary",
@@ -253,6 +314,9 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, *, zoom: bool) 
         icon=":material/casino:",
         help="Same settings, a new random seed",
     )
+
+
+def _upscale_button(conn: Connection, record: JobRecord, key: str, row: Any) -> None:
     if card_tools.can_upscale(conn, record):
         row.button(
             "Upscale",
@@ -262,7 +326,3 @@ def _card_actions(conn: Connection, record: JobRecord, key: str, *, zoom: bool) 
             icon=":material/open_in_full:",
             help="A larger copy of this picture, as a new job",
         )
-    with row:
-        card_tools.copy_settings(record)
-        card_tools.link_box(record)
-    compare.compare_with(conn, record, key, row)

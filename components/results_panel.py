@@ -55,7 +55,9 @@ def _batch_grid(conn: Connection, records: list[JobRecord], prefix: str) -> None
         for column, record in zip(st.columns(2), records[start : start + 2], strict=False):
             with column, st.container(border=True):
                 # Large: the picture fills its column (a small card's fixed width would not fit).
-                result_card(conn, record, key=f"{prefix}_card_{record.id}", large=True)
+                result_card(
+                    conn, record, key=f"{prefix}_card_{record.id}", large=True, compact=True
+                )
 
 
 def _cards(
@@ -76,7 +78,9 @@ def _cards(
         st.markdown("**Earlier results**")
         for record in older:
             with st.container(border=True):
-                result_card(conn, record, key=f"{prefix}_card_{record.id}", large=False)
+                result_card(
+                    conn, record, key=f"{prefix}_card_{record.id}", large=False, compact=True
+                )
 
 
 def _outside_changed(conn: Connection, kinds: list[str], prefix: str, ticking: bool) -> bool:

@@ -144,3 +144,24 @@ def test_a_batch_rows_detail_filters_history_to_its_batch(app_env: AppEnv) -> No
     table = history.dataframe[0].value
     assert len(table) == 3 and set(table["batch"]) == {member.batch_id[:6]}
     assert not history.exception
+
+
+def test_a_batchs_cards_keep_their_rarer_actions_under_more(app_env: AppEnv) -> None:
+    at = app_env.app()
+    at.text_area(key="create_prompt").set_value("Two kites")
+    at.session_state["create_per_click"] = 2
+    at.button(key="create_go").click().run()
+    app_env.wait_idle()
+    at.run()
+    rows = app_env.store.list(app_env.key, kinds=["create"])
+    labels = [block.proto.popover.label for block in at.get("popover")]
+    assert labels.count("More") == 2, labels
+    assert "Copy settings" not in labels and "Link to this picture" not in labels
+    for row in rows:  # each card: its buttons, and under More its settings and link
+        assert at.button(key=f"create_card_{row.id}_vary").label == "Vary seed"
+        assert at.button(key=f"create_card_{row.id}_rerun").label == "Re-run"
+        assert f"?job={row.id}" in [c.value for c in at.code]
+    at.button(key=f"create_card_{rows[0].id}_rerun").click().run()  # from inside More
+    app_env.wait_idle()
+    assert len(app_env.store.list(app_env.key, kinds=["create"])) == 3
+    assert not at.exception
