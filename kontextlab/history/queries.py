@@ -111,7 +111,7 @@ def known_job_ids(conn: Connection, account_key: str, job_ids: list[str]) -> set
     return existing(conn, jobs.c.job_id, job_ids, account_key)
 
 
-RECENT_PROMPT_ROWS = 1000  # newest rows read to find the distinct recent prompts
+RECENT_PROMPT_ROWS = 200  # newest rows read to find the distinct recent prompts
 
 
 def recent_prompts(

@@ -100,6 +100,9 @@ jobs = sa.Table(
     sa.UniqueConstraint("account_key", "job_id", name="uq_kontextlab_jobs_account_job"),
     sa.Index("ix_kontextlab_jobs_account_created", "account_key", "created_at"),
     sa.Index("ix_kontextlab_jobs_status", "status"),
+    # One kind's newest rows (a page's recent results, its recent prompts) without walking
+    # the other kinds' rows.
+    sa.Index("ix_kontextlab_jobs_account_kind_created", "account_key", "kind", "created_at"),
     # Lets a prompt search scan the index instead of the table. PostgreSQL caps b-tree entries
     # at about 2.7 kB, which a 2000-character prompt can exceed, so SQLite only.
     sa.Index("ix_kontextlab_jobs_account_prompt", "account_key", "prompt").ddl_if(dialect="sqlite"),
