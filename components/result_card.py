@@ -241,20 +241,10 @@ def _card_actions(
             card_tools.link_box(record, inline=True)
         compare.compare_with(conn, record, key, row)
         return
-    if record.has_image and record.mime_type:
-        # Deferred: the image bytes are read only when someone clicks.
-        row.download_button(
-            "Download",
-            lambda: card_tools.picture_file(record),  # with its settings written in
-            key=f"{key}_dl",
-            mime=record.mime_type,
-            file_name=download_name(record.prompt, record.mime_type, record.seed),
-            icon=":material/download:",
-        )
-        if zoom and row.button("Zoom", key=f"{key}_zoom", icon=":material/zoom_in:"):
-            _zoom(record)
-    elif record.link_valid() and (url := browser_link(record.asset_url)):
-        row.link_button("Open full image", url, icon=":material/open_in_new:")
+    _download_button(record, key, row)
+    shows_zoom = zoom and record.has_image and bool(record.mime_type)
+    if shows_zoom and row.button("Zoom", key=f"{key}_zoom", icon=":material/zoom_in:"):
+        _zoom(record)
     row.button(
         "Edit this",
         key=f"{key}_edit",
@@ -274,15 +264,7 @@ def _card_actions(
 
 def _everyday_actions(conn: Connection, record: JobRecord, key: str, row: Any) -> None:
     """A compact card's own buttons: Download, Edit this, Vary seed."""
-    if record.has_image and record.mime_type:
-        row.download_button(
-            "Download",
-            lambda: card_tools.picture_file(record),  # with its settings written in
-            key=f"{key}_dl",
-            mime=record.mime_type,
-            file_name=download_name(record.prompt, record.mime_type, record.seed),
-            icon=":material/download:",
-        )
+    _download_button(record, key, row)
     row.button(
         "Edit this",
         key=f"{key}_edit",
@@ -326,3 +308,20 @@ def _upscale_button(conn: Connection, record: JobRecord, key: str, row: Any) -> 
             icon=":material/open_in_full:",
             help="A larger copy of this picture, as a new job",
         )
+
+
+def _download_button(record: JobRecord, key: str, row: Any) -> None:
+    """Download: the picture with its settings written in; its bytes are read only when
+    someone clicks. Without a kept copy, the link while it is valid."""
+    if not (record.has_image and record.mime_type):
+        if record.link_valid() and (url := browser_link(record.asset_url)):
+            row.link_button("Open full image", url, icon=":material/open_in_new:")
+        return
+    row.download_button(
+        "Download",
+        lambda: card_tools.picture_file(record),
+        key=f"{key}_dl",
+        mime=record.mime_type,
+        file_name=download_name(record.prompt, record.mime_type, record.seed),
+        icon=":material/download:",
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.visitor import STATE_KEY as VISITOR_STATE
 from kontextlab.accounts import account_key, account_secret
-from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
+from kontextlab.emulator import DEMO_BFL_KEY, DEMO_TOKEN, Emulator, EmulatorConfig
 from kontextlab.history import HistoryStore
 from kontextlab.visitors import Mode, scope_for
 
@@ -141,17 +141,28 @@ def fast_config(**overrides: object) -> EmulatorConfig:
     return EmulatorConfig(**values)
 
 
-@pytest.fixture
-def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]:
-    emulator = Emulator(fast_config())
+@contextmanager
+def running_app(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    config: EmulatorConfig | None = None,
+    both_services: bool = False,
+) -> Iterator[AppEnv]:
+    """An app on a fresh in-process emulator and database, with the deployer's useapi.net
+    token (and, with `both_services`, Black Forest Labs' key on the same emulator)."""
+    emulator = Emulator(config or fast_config())
     base_url = emulator.start()
     db_url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
-    for name, value in {
+    settings = {
         "USEAPI_TOKEN": DEMO_TOKEN,
         "USEAPI_BASE_URL": base_url,
         "KONTEXTLAB_DATABASE_URL": db_url,
         "KONTEXTLAB_POLL_INTERVAL": "0.05",
-    }.items():
+    }
+    if both_services:
+        settings.update(BFL_API_KEY=DEMO_BFL_KEY, BFL_BASE_URL=emulator.bfl_base_url)
+    for name, value in settings.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("USEAPI_EMAIL", raising=False)
     steady_navigation(monkeypatch)
@@ -163,6 +174,19 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]
     emulator.stop()
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]:
+    with running_app(tmp_path, monkeypatch) as env:
+        yield env
+
+
+@pytest.fixture
+def both_services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]:
+    """A deployment with both services configured, both on one in-process emulator."""
+    with running_app(tmp_path, monkeypatch, both_services=True) as env:
+        yield env
 
 
 def sqlite_database(db_url: str) -> Path:

@@ -11,13 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from apptest_support import AppEnv, fast_config, steady_navigation, texts, wait_until
+from apptest_support import AppEnv, both_services, fast_config, texts, wait_until  # noqa: F401
 from google.protobuf.message import Message
 from PIL import Image
 
 from components import looks
-from kontextlab.emulator import DEMO_BFL_KEY, DEMO_TOKEN, Emulator
+from kontextlab.emulator import DEMO_TOKEN, Emulator
 from kontextlab.providers.ltx.requests import STYLES
 from kontextlab.vocabulary import NO_STYLE
 
@@ -54,30 +53,9 @@ NOT_SHOWN = {"id", "form_id", "url", "icon", "type"}
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]:
+def env(both_services: AppEnv) -> AppEnv:
     """A deployment with both services configured, both on one in-process emulator."""
-    emulator = Emulator(fast_config())
-    base_url = emulator.start()
-    db_url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
-    for name, value in {
-        "USEAPI_TOKEN": DEMO_TOKEN,
-        "USEAPI_BASE_URL": base_url,
-        "BFL_API_KEY": DEMO_BFL_KEY,
-        "BFL_BASE_URL": emulator.bfl_base_url,
-        "KONTEXTLAB_DATABASE_URL": db_url,
-        "KONTEXTLAB_POLL_INTERVAL": "0.05",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("USEAPI_EMAIL", raising=False)
-    steady_navigation(monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    app_env = AppEnv(emulator, base_url, db_url, DEMO_TOKEN)
-    yield app_env
-    app_env.wait_idle()
-    emulator.stop()
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    return both_services
 
 
 def _strings(message: Message) -> Iterator[str]:

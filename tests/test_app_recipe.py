@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from apptest_support import (  # noqa: F401
     AppEnv,
     app_env,
+    both_services,
     fast_config,
     steady_navigation,
     texts,
@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.card_tools import LINK_NOT_FOUND
 from components.visitor import STATE_KEY as VISITOR_STATE
-from kontextlab.emulator import DEMO_BFL_KEY, DEMO_EMAIL, DEMO_TOKEN, Emulator
+from kontextlab.emulator import DEMO_BFL_KEY, DEMO_EMAIL, DEMO_TOKEN
 from kontextlab.images import download_name, read_recipe
 from kontextlab.images.recipe import JPEG_PREFIX
 
@@ -124,30 +124,9 @@ def test_history_serves_the_picture_with_its_recipe_too(app_env: AppEnv, downloa
 
 
 @pytest.fixture
-def both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]:
+def both(both_services: AppEnv) -> AppEnv:
     """A deployment with both services, on one in-process emulator."""
-    emulator = Emulator(fast_config())
-    base_url = emulator.start()
-    db_url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
-    for name, value in {
-        "USEAPI_TOKEN": DEMO_TOKEN,
-        "USEAPI_BASE_URL": base_url,
-        "BFL_API_KEY": DEMO_BFL_KEY,
-        "BFL_BASE_URL": emulator.bfl_base_url,
-        "KONTEXTLAB_DATABASE_URL": db_url,
-        "KONTEXTLAB_POLL_INTERVAL": "0.05",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("USEAPI_EMAIL", raising=False)
-    steady_navigation(monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    env = AppEnv(emulator, base_url, db_url, DEMO_TOKEN)
-    yield env
-    env.wait_idle()
-    emulator.stop()
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    return both_services
 
 
 def test_a_downloaded_jpeg_carries_its_recipe(both: AppEnv, downloads) -> None:

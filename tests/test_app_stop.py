@@ -8,18 +8,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from apptest_support import (  # noqa: F401
     AppEnv,
     app_env,
+    both_services,
     fast_config,
+    running_app,
     steady_navigation,
     texts,
     wait_until,
 )
 from streamlit.testing.v1 import AppTest
 
-from kontextlab.emulator import DEMO_BFL_KEY, DEMO_TOKEN, Emulator
+from kontextlab.emulator import DEMO_TOKEN
 from kontextlab.jobs import JobRunner, RunnerSettings
 from kontextlab.providers.ltx import LtxProvider
 from kontextlab.vocabulary import STOPPED_MESSAGE
@@ -32,29 +33,10 @@ WAIT = 60.0
 @pytest.fixture
 def slow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]:
     """Both services configured, on one emulator whose jobs run until its clock is moved."""
-    emulator = Emulator(fast_config(job_seconds=JOB_SECONDS))
-    base_url = emulator.start()
-    db_url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
-    for name, value in {
-        "USEAPI_TOKEN": DEMO_TOKEN,
-        "USEAPI_BASE_URL": base_url,
-        "BFL_API_KEY": DEMO_BFL_KEY,
-        "BFL_BASE_URL": emulator.bfl_base_url,
-        "KONTEXTLAB_DATABASE_URL": db_url,
-        "KONTEXTLAB_POLL_INTERVAL": "0.05",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("USEAPI_EMAIL", raising=False)
-    steady_navigation(monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    env = AppEnv(emulator, base_url, db_url, DEMO_TOKEN)
-    yield env
-    emulator.advance(JOB_SECONDS + 1)  # whatever still runs ends now
-    env.wait_idle()
-    emulator.stop()
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    config = fast_config(job_seconds=JOB_SECONDS)
+    with running_app(tmp_path, monkeypatch, config=config, both_services=True) as env:
+        yield env
+        env.emulator.advance(JOB_SECONDS + 1)  # whatever still runs ends now
 
 
 def start(env: AppEnv, at: AppTest, prompt: str):
