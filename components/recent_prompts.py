@@ -34,7 +34,11 @@ def recent_prompt_picker(conn: Connection, prefix: str, kinds: list[str]) -> Non
         prompts,
         index=None,
         key=_picker_key(prefix),
-        placeholder=f"Use one of your last {len(prompts)} prompts",
+        placeholder=(
+            "Use your last prompt again"
+            if len(prompts) == 1
+            else f"Use one of your last {len(prompts)} prompts"
+        ),
         format_func=lambda text: short(" ".join(text.split()), 90),
         on_change=_use,
         args=(prefix, conn.provider.capabilities.prompt_limit),
