@@ -227,7 +227,13 @@ def _card_actions(
     row = st.container(horizontal=True)
     if compact:
         _everyday_actions(conn, record, key, row)
-        with row.popover("More", icon=":material/more_horiz:"):
+        more_box = row.popover(
+            "More", icon=":material/more_horiz:", key=f"{key}_more", on_change="rerun"
+        )
+        if not more_box.open:  # drawn only while open: a page shows several such cards
+            compare.compare_with(conn, record, key, row)
+            return
+        with more_box:
             more = st.container(horizontal=True)
             _rerun_button(conn, record, key, more)
             _upscale_button(conn, record, key, more)

@@ -157,6 +157,10 @@ def test_a_batchs_cards_keep_their_rarer_actions_under_more(app_env: AppEnv) -> 
     labels = [block.proto.popover.label for block in at.get("popover")]
     assert labels.count("More") == 2, labels
     assert "Copy settings" not in labels and "Link to this picture" not in labels
+    assert not [b for b in at.button if b.label == "Re-run"], "More is drawn only when open"
+    for row in rows:  # open each card's More, as a click does
+        at.session_state[f"create_card_{row.id}_more"] = True
+    at.run()
     for row in rows:  # each card: its buttons, and under More its settings and link
         assert at.button(key=f"create_card_{row.id}_vary").label == "Vary seed"
         assert at.button(key=f"create_card_{row.id}_rerun").label == "Re-run"
