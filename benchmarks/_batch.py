@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from browser_support import wait_idle
 from playwright.sync_api import Page
 
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
-from kontextlab.emulator.records import ApiFailure
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings
 from kontextlab.providers import connect
@@ -68,40 +65,6 @@ def measure_batch(page: Page, runs: int, job_seconds: float, report: Report) -> 
     _per_click(page, 1)
 
 
-class _Watch:
-    """Jobs executing at the emulator (sampled), and its busy answers (counted)."""
-
-    def __init__(self, emulator: Emulator) -> None:
-        self.world, self.peak, self.busy = emulator.world, 0, 0
-        self._stop = threading.Event()
-        check = self.world._check_capacity
-
-        def counted(*args: Any) -> None:
-            try:
-                check(*args)
-            except ApiFailure as failure:
-                self.busy += failure.status == 429
-                raise
-
-        self.world._check_capacity = counted  # type: ignore[method-assign]  # count 429s
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.005):
-            with self.world.lock:
-                running = sum(
-                    self.world.executing(job)
-                    for tenant in self.world.tenants.values()
-                    for job in tenant.jobs.values()
-                )
-            self.peak = max(self.peak, running)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-
 def measure_look_grid(job_seconds: float, report: Report, max_jobs: int = 5) -> None:
     """7. Every look (17 jobs in one batch) through the runner, against an account that runs
     `max_jobs` at a time: requests per second, peak jobs in flight, busy answers."""
@@ -116,7 +79,7 @@ def measure_look_grid(job_seconds: float, report: Report, max_jobs: int = 5) -> 
         provider.prepare("create", {"prompt": "benchmark looks", "style": s or None, "seed": 1})
         for s in looks
     ]
-    watch = _Watch(emulator)
+    world = emulator.world
     mark = len(emulator.requests)
     started = time.perf_counter()
     try:
@@ -125,7 +88,6 @@ def measure_look_grid(job_seconds: float, report: Report, max_jobs: int = 5) -> 
             runner.wait(row_id, 600)
         elapsed = time.perf_counter() - started
     finally:
-        watch.stop()
         emulator.stop()
         store.close()
     sent = emulator.requests[mark:]
@@ -134,7 +96,10 @@ def measure_look_grid(job_seconds: float, report: Report, max_jobs: int = 5) -> 
     print(f"     {len(sent)} requests ({posts} job submissions) in {elapsed:.1f} s")
     report("requests per second", f"{len(sent) / elapsed:.2f} /s", "(figure)", True)
     report(
-        "peak jobs in flight (emulator)", str(watch.peak), f"<= {max_jobs}", watch.peak <= max_jobs
+        "peak jobs in flight (emulator)",
+        str(world.peak_executing),
+        f"<= {max_jobs}",
+        world.peak_executing <= max_jobs,
     )
-    report("busy (429) answers", str(watch.busy), "0 (no storm)", watch.busy == 0)
+    report("busy (429) answers", str(world.busy_answers), "0 (no storm)", world.busy_answers == 0)
     report("submissions per job", f"{posts / len(looks):.2f}", "1.00", posts == len(looks))

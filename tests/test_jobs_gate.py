@@ -3,7 +3,6 @@ maxJobs): never more in flight at the emulator, and no storm of busy answers."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,6 @@ from typing import Any
 import pytest
 
 from kontextlab.emulator import DEMO_TOKEN, Emulator, EmulatorConfig
-from kontextlab.emulator.records import ApiFailure
 from kontextlab.history import HistoryStore
 from kontextlab.jobs import JobRunner, RunnerSettings, TooManyJobs
 from kontextlab.jobs.gate import AccountGate
@@ -20,43 +18,6 @@ from kontextlab.providers import Provider, connect
 
 STYLES = 17
 KEY = "visitor-a"
-
-
-class Watch:
-    """Samples the jobs executing at the emulator, and counts its busy (429) answers."""
-
-    def __init__(self, emulator: Emulator) -> None:
-        self.world = emulator.world
-        self.peak = 0
-        self.busy = 0
-        self._stop = threading.Event()
-        check = self.world._check_capacity
-
-        def counted(*args: Any) -> None:
-            try:
-                check(*args)
-            except ApiFailure as failure:
-                if failure.status == 429:
-                    self.busy += 1
-                raise
-
-        self.world._check_capacity = counted  # type: ignore[method-assign]  # count 429s
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.005):
-            with self.world.lock:
-                running = sum(
-                    self.world.executing(job)
-                    for tenant in self.world.tenants.values()
-                    for job in tenant.jobs.values()
-                )
-            self.peak = max(self.peak, running)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
 
 
 @pytest.fixture
@@ -94,13 +55,12 @@ def test_seventeen_jobs_never_pass_the_accounts_max_jobs(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     runner, provider = runner_for(tmp_path), provider_of(emulator)
-    watch = Watch(emulator)
+    world = emulator.world
     started = time.monotonic()
     ids = runner.submit_many(
         provider, requests_for(provider, STYLES), account_key=KEY, batch_id="b" * 32
     )
     wait_all(runner, ids)
-    watch.stop()
     assert time.monotonic() - started < 60
     assert len(ids) == STYLES
     rows = runner.store.list(KEY, batch="b" * 32)
@@ -108,14 +68,14 @@ def test_seventeen_jobs_never_pass_the_accounts_max_jobs(
     assert {r.style for r in rows} == {None, *provider.capabilities.looks}
     posted = emulator.calls("images/flux-create", "POST")
     assert posted == STYLES  # each sent once: no busy answer, so no retry
-    assert watch.busy == 0
-    assert 1 <= watch.peak <= 5
+    assert world.busy_answers == 0
+    assert 1 <= world.peak_executing <= 5
     assert runner.gate.peak[(KEY, "ltx", "")] == 5  # the account's slots were all used
 
 
 def test_two_visitors_on_one_account_share_its_slots(emulator: Emulator, tmp_path: Path) -> None:
     runner, provider = runner_for(tmp_path), provider_of(emulator)
-    watch = Watch(emulator)
+    world = emulator.world
     ids: list[str] = []
     for visitor in ("visitor-a", "visitor-b"):
         ids += runner.submit_many(
@@ -126,8 +86,7 @@ def test_two_visitors_on_one_account_share_its_slots(emulator: Emulator, tmp_pat
             payer="deployer-token",
         )
     wait_all(runner, ids)
-    watch.stop()
-    assert watch.busy == 0 and watch.peak <= 5
+    assert world.busy_answers == 0 and world.peak_executing <= 5
     assert emulator.calls("images/flux-create", "POST") == 16
 
 
@@ -142,16 +101,17 @@ def test_a_lower_limit_than_the_gates_is_learnt_from_the_busy_answers(
     runner = runner_for(tmp_path, account_slots=5, busy_wait=0.3)
     provider = provider_of(emulator)
     runner.gate._read = lambda key, read: AccountGate._read(runner.gate, key, lambda: None)  # type: ignore[method-assign]  # the provider "does not say"
-    watch = Watch(emulator)
+    world = emulator.world
     ids = runner.submit_many(
         provider, requests_for(provider, 8), account_key=KEY, batch_id="c" * 32
     )
     wait_all(runner, ids)
-    watch.stop()
     rows = runner.store.list(KEY, batch="c" * 32)
     assert {r.status for r in rows} == {"completed"}
-    assert watch.peak <= 2
-    assert watch.busy <= 3  # the first burst only (5 sent, 2 taken); then the gate holds back
+    assert world.peak_executing <= 2
+    assert (
+        world.busy_answers <= 3
+    )  # the first burst only (5 sent, 2 taken); then the gate holds back
 
 
 def test_a_group_beyond_the_cap_is_refused_whole(emulator: Emulator, tmp_path: Path) -> None:

@@ -59,6 +59,10 @@ class World:
         self.fail_next: list[str] = []
         self.webhooks: deque[tuple[str, str]] = deque(maxlen=WEBHOOK_LOG_LIMIT)
         self.pool = ThreadPoolExecutor(config.render_workers, thread_name_prefix="emu-render")
+        # What tests and benchmarks read: the most jobs one account ran at once, and how
+        # many submissions were refused as busy (429).
+        self.peak_executing = 0
+        self.busy_answers = 0
 
     def _tenant(self) -> Tenant:
         cfg = self.config
@@ -118,6 +122,8 @@ class World:
             if job.fail_message is None:
                 job.render = self.pool.submit(work, job.seed)
             tenant.jobs[job.job_id] = job
+            running = sum(self.executing(j, account.email) for j in tenant.jobs.values())
+            self.peak_executing = max(self.peak_executing, running)
             return job
 
     def _check_capacity(self, tenant: Tenant, account: Account, requested: int | None) -> None:
@@ -125,6 +131,7 @@ class World:
         limit = self._job_limit(account, requested)
         if len(running) < limit:
             return
+        self.busy_answers += 1
         soonest = min(j.created + self.config.job_seconds for j in running) - self.clock()
         wait = min(30, max(1, math.ceil(soonest)))
         raise ApiFailure(
