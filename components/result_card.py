@@ -224,53 +224,42 @@ def _zoom(record: JobRecord) -> None:
 def _card_actions(
     conn: Connection, record: JobRecord, key: str, *, zoom: bool, compact: bool = False
 ) -> None:
+    """Download, Edit this and Vary seed always; Zoom, Re-run, Upscale, the settings and the
+    link beside them, or (`compact`) under "More", drawn only while it is open: a page shows
+    several compact cards. Compare with… last."""
     row = st.container(horizontal=True)
+    _download_button(record, key, row)
+    _edit_button(conn, record, key, row)
+    _vary_button(conn, record, key, row)
     if compact:
-        _everyday_actions(conn, record, key, row)
-        more_box = row.popover(
+        more = row.popover(
             "More", icon=":material/more_horiz:", key=f"{key}_more", on_change="rerun"
         )
-        if not more_box.open:  # drawn only while open: a page shows several such cards
-            compare.compare_with(conn, record, key, row)
-            return
-        with more_box:
-            more = st.container(horizontal=True)
-            _rerun_button(conn, record, key, more)
-            _upscale_button(conn, record, key, more)
-            if (
-                zoom
-                and record.has_image
-                and more.button("Zoom", key=f"{key}_zoom", icon=":material/zoom_in:")
-            ):
-                _zoom(record)
-            card_tools.copy_settings(record, inline=True)
-            card_tools.link_box(record, inline=True)
-        compare.compare_with(conn, record, key, row)
-        return
-    _download_button(record, key, row)
-    shows_zoom = zoom and record.has_image and bool(record.mime_type)
-    if shows_zoom and row.button("Zoom", key=f"{key}_zoom", icon=":material/zoom_in:"):
-        _zoom(record)
-    row.button(
-        "Edit this",
-        key=f"{key}_edit",
-        on_click=jobs_view.go_edit,
-        args=(record,),
-        icon=":material/auto_fix_high:",
-        disabled=not can_start_from(conn, record),
-    )
-    _rerun_button(conn, record, key, row)
-    _vary_button(conn, record, key, row)
-    _upscale_button(conn, record, key, row)
-    with row:
-        card_tools.copy_settings(record)
-        card_tools.link_box(record)
+        if more.open:
+            with more:
+                _rarer_actions(conn, record, key, st.container(horizontal=True), zoom, True)
+    else:
+        _rarer_actions(conn, record, key, row, zoom, False)
     compare.compare_with(conn, record, key, row)
 
 
-def _everyday_actions(conn: Connection, record: JobRecord, key: str, row: Any) -> None:
-    """A compact card's own buttons: Download, Edit this, Vary seed."""
-    _download_button(record, key, row)
+def _rarer_actions(
+    conn: Connection, record: JobRecord, key: str, row: Any, zoom: bool, inline: bool
+) -> None:
+    if (
+        zoom
+        and record.has_image
+        and row.button("Zoom", key=f"{key}_zoom", icon=":material/zoom_in:")
+    ):
+        _zoom(record)
+    _rerun_button(conn, record, key, row)
+    _upscale_button(conn, record, key, row)
+    with row if not inline else st.container():
+        card_tools.copy_settings(record, inline=inline)
+        card_tools.link_box(record, inline=inline)
+
+
+def _edit_button(conn: Connection, record: JobRecord, key: str, row: Any) -> None:
     row.button(
         "Edit this",
         key=f"{key}_edit",
@@ -279,7 +268,6 @@ def _everyday_actions(conn: Connection, record: JobRecord, key: str, row: Any) -
         icon=":material/auto_fix_high:",
         disabled=not can_start_from(conn, record),
     )
-    _vary_button(conn, record, key, row)
 
 
 def _rerun_button(conn: Connection, record: JobRecord, key: str, row: Any) -> None:
