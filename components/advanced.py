@@ -76,10 +76,6 @@ def model_labeller(caps: Capabilities) -> Callable[[str], str]:
     return label
 
 
-def model_label(model: str) -> str:
-    return model_name(model)
-
-
 def wait_labeller(step_seconds: float | None) -> Callable[[int], str]:
     def wait_label(ticks: int) -> str:
         if ticks == NO_WAIT:

@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from components import connection, form, state
+from components.more_references import picker_prefixes
 
 log = logging.getLogger(__name__)
 DATABASE_DOWN = (
@@ -49,7 +50,8 @@ def run() -> None:
     st.sidebar.title("Kontext Lab")
     st.sidebar.caption("Quick prompt experiments with FLUX.1 Kontext.")
     state.start_run_clock()
-    form.keep_form_values()
+    # The forms' values, and Edit's extra reference pickers, survive a visit to another page.
+    form.keep_form_values(("create", "edit", *picker_prefixes("edit")))
     problem = connection.settings().problem
     if problem:
         st.error(problem, icon=":material/lock:")

@@ -193,13 +193,6 @@ def developer_options() -> bool:
     return bool(st.session_state.get(DEV_OPTIONS))
 
 
-def pasted_key(name: str) -> str:
-    """What was pasted into a service's key field (raw: read it with kontextlab.tokens)."""
-    key = PASTED_KEYS.get(name)
-    value = st.session_state.get(key) if key else None
-    return value if isinstance(value, str) else ""
-
-
 def clients() -> dict[Any, Any]:
     """API clients of this session, by (base URL, account key)."""
     cache: dict[Any, Any] = st.session_state.setdefault(CLIENTS, {})

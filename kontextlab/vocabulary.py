@@ -24,10 +24,6 @@ class JobState(StrEnum):
     def is_active(self) -> bool:
         return self in ACTIVE_STATES
 
-    @property
-    def is_final(self) -> bool:
-        return self in FINAL_STATES
-
 
 ALL_STATES: tuple[JobState, ...] = tuple(JobState)
 ACTIVE_STATES: tuple[JobState, ...] = (JobState.QUEUED, JobState.ACTIVE)

@@ -109,3 +109,18 @@ def test_a_third_reference_with_the_default_model_says_why_and_sends_nothing(
     assert len(app_env.store.list(app_env.key, kinds=["edit"])) == before
     assert "third reference image needs a model other than flux" in texts(at).lower()
     assert not at.exception
+
+
+def test_a_second_reference_is_kept_across_a_visit_to_another_page(app_env: AppEnv) -> None:
+    first, second = create_result(app_env, "One"), create_result(app_env, "Two")
+    at = app_env.app(EDIT)
+    at.session_state["edit_ref_mode"] = "One of my results"
+    at.session_state["edit_ref_row"] = first
+    at.session_state["edit_ref2_ref_mode"] = "One of my results"
+    at.session_state["edit_ref2_ref_row"] = second
+    at.run()
+    at.switch_page("pages/create.py").run()
+    at.switch_page("pages/edit.py").run()
+    assert at.session_state["edit_ref2_ref_row"] == second
+    assert at.selectbox(key="edit_ref2_ref_row").value == second
+    assert not at.exception

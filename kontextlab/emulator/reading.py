@@ -267,7 +267,3 @@ def mentions(ws: list[str], *phrases: str) -> bool:
     """Whether any phrase (one or more words) occurs in the word list."""
     text = " " + " ".join(ws) + " "
     return any(f" {p} " in text for p in phrases)
-
-
-def sea_wanted(reading: Reading, ws: list[str]) -> bool:
-    return reading.place in ("sea", "beach") or any(PLACES.get(w) in ("sea", "beach") for w in ws)
