@@ -22,7 +22,6 @@ from kontextlab.untrusted import plain
 from kontextlab.visitors import LimitReached
 
 MAX_PER_CLICK = 4
-HISTORY_BATCH = "history_batch"  # the batch History filters on ("Show in History")
 
 
 def per_click_key(prefix: str) -> str:
@@ -238,16 +237,9 @@ def send_batch(
 # ---------------------------------------------------------------- a batch in History
 
 
-def history_batch() -> str | None:
-    """The batch History was asked to show, if any."""
-    value = st.session_state.get(HISTORY_BATCH)
-    return value if isinstance(value, str) else None
-
-
 def filter_to_batch(batch_id: str) -> None:
     """A button callback (on History): show only this batch's rows."""
-    st.session_state[HISTORY_BATCH] = batch_id
-    st.session_state["history_only_batch"] = True
+    state.show_batch(batch_id)
 
 
 def show_in_history(batch_id: str) -> None:

@@ -12,7 +12,6 @@ import streamlit as st
 
 from components import connection, jobs_view, state
 from components.advanced import model_name
-from components.batch import history_batch
 from components.connection import Connection
 from components.fmt import humanize_delta, local_tz
 from kontextlab.history import KINDS, STATUSES
@@ -106,8 +105,8 @@ def filters() -> tuple[dict[str, Any], str]:
             "Sort", list(ORDERS), key="history_order", format_func=ORDERS.__getitem__
         )
     since, until = date_bounds(dates)
-    batch = history_batch()  # a batch sent from Create or Edit ("Show in History")
-    only = batch and st.toggle(f"Only this batch ({batch[:6]})", True, key="history_only_batch")
+    batch = state.history_batch()  # a batch sent from Create or Edit ("Show in History")
+    only = batch and st.toggle(f"Only this batch ({batch[:6]})", True, key=state.HISTORY_ONLY_BATCH)
     chosen = {
         "search": search.strip() or None,
         "kinds": kinds or None,

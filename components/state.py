@@ -42,6 +42,8 @@ CALLBACK_CLOCK = "_network_clock_from_callback"
 SHAPE_FOR = "edit_shape_for"
 HISTORY_OPEN = "history_open"
 HISTORY_NOTICE = "history_notice"
+HISTORY_BATCH = "history_batch"  # the batch History filters on ("Show in History")
+HISTORY_ONLY_BATCH = "history_only_batch"  # History's "Only this batch" switch (a widget key)
 PROVIDER = "conn_provider"  # the sidebar's image-service picker (a widget key)
 # The sidebar's pasted keys, by provider name (widget keys): only the chosen service's field is
 # drawn, so the others' are written back each run to survive (kept in this session only).
@@ -302,3 +304,15 @@ def network_time_left(at_most: float) -> float:
     deadline = st.session_state.get(NETWORK_DEADLINE)
     left = (deadline - time.monotonic()) if deadline is not None else NETWORK_WAIT_SECONDS
     return max(0.0, min(at_most, left))
+
+
+def history_batch() -> str | None:
+    """The batch History was asked to show, if any."""
+    value = st.session_state.get(HISTORY_BATCH)
+    return value if isinstance(value, str) else None
+
+
+def show_batch(batch_id: str) -> None:
+    """Ask History to show only this batch (its switch on)."""
+    st.session_state[HISTORY_BATCH] = batch_id
+    st.session_state[HISTORY_ONLY_BATCH] = True
